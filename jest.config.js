@@ -1,0 +1,11 @@
+/** Jest: ts-jest, one Azurite per run (tests/support/global-setup.ts), loopback only. */
+module.exports = {
+  preset: "ts-jest",
+  testEnvironment: "node",
+  roots: ["<rootDir>/tests"],
+  testMatch: ["**/*.test.ts"],
+  globalSetup: "<rootDir>/tests/support/global-setup.ts",
+  globalTeardown: "<rootDir>/tests/support/global-teardown.ts",
+  testTimeout: 60000,
+  transform: { "^.+\\.ts$": ["ts-jest", { isolatedModules: true }] },
+};

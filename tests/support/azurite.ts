@@ -1,0 +1,60 @@
+// Starts and stops an Azurite Table service on a free loopback port (tests, npm start, bench).
+import { spawn, ChildProcess } from "node:child_process";
+import net from "node:net";
+
+export const AZURITE_ACCOUNT_KEY =
+  "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+export function azuriteConnectionString(port: number): string {
+  return (
+    "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
+    `AccountKey=${AZURITE_ACCOUNT_KEY};TableEndpoint=http://127.0.0.1:${port}/devstoreaccount1;`
+  );
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, "127.0.0.1");
+    socket.once("connect", () => { socket.destroy(); resolve(true); });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+export interface AzuriteOptions { port?: number; location?: string }
+
+/** Spawns azurite-table (telemetry off, loopback). In memory unless a location is given. */
+export async function startAzurite(options: AzuriteOptions = {}): Promise<{ child: ChildProcess; port: number; connectionString: string }> {
+  const port = options.port ?? (await freePort());
+  const bin = require.resolve("azurite/dist/src/table/main.js");
+  const storage = options.location ? ["--location", options.location] : ["--inMemoryPersistence"];
+  const child = spawn(process.execPath, [bin, ...storage, "--disableTelemetry", "--skipApiVersionCheck", "--silent",
+    "--tableHost", "127.0.0.1", "--tablePort", String(port)], { stdio: "ignore" });
+  const deadline = Date.now() + 20_000;
+  while (!(await canConnect(port))) {
+    if (child.exitCode !== null) throw new Error(`Azurite exited early with code ${child.exitCode}`);
+    if (Date.now() > deadline) { child.kill(); throw new Error("Azurite did not start within 20 s"); }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { child, port, connectionString: azuriteConnectionString(port) };
+}
+
+export async function stopAzurite(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise((r) => { timer = setTimeout(() => r("timeout"), 5000); });
+  if ((await Promise.race([exited, timeout])) === "timeout") child.kill("SIGKILL");
+  clearTimeout(timer);
+}
