@@ -1,5 +1,5 @@
 // Jest global setup: one in-memory Azurite for the whole run; workers read its connection string.
-import { startAzurite } from "./azurite";
+import { startAzurite } from "../../scripts/azurite";
 
 export default async function globalSetup(): Promise<void> {
   const { child, connectionString } = await startAzurite();

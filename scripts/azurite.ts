@@ -1,4 +1,4 @@
-// Starts and stops an Azurite Table service on a free loopback port (tests, npm start, bench).
+// Starts and stops an Azurite Table service on a loopback port (npm start, tests, bench). Telemetry off.
 import { spawn, ChildProcess } from "node:child_process";
 import net from "node:net";
 

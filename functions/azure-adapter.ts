@@ -1,0 +1,28 @@
+// HttpRequest ⇄ ScimRequest/ScimResponse for the Azure Functions host. Nothing else.
+import { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import { runPipeline } from "../shared/http/pipeline";
+import { Route } from "../shared/http/routes";
+import { ScimRequest } from "../shared/http/types";
+
+export async function toScimRequest(request: HttpRequest): Promise<ScimRequest> {
+  const text = await request.text();
+  return {
+    method: request.method.toUpperCase(),
+    url: new URL(request.url),
+    params: { ...request.params },
+    header: (name) => request.headers.get(name),
+    body: text === "" ? undefined : text,
+    sourceIp: request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() ?? undefined,
+  };
+}
+
+export function azureHandler(route: Route) {
+  return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    const response = await runPipeline(route.name, route.auth, route.handler, await toScimRequest(request), {
+      info: (line) => context.log(line),
+      error: (line) => context.error(line),
+    });
+    const body = response.text ?? (response.body === undefined || response.status === 204 || response.status === 304 ? undefined : JSON.stringify(response.body));
+    return { status: response.status, headers: response.headers, body };
+  };
+}

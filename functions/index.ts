@@ -1,0 +1,10 @@
+// Azure Functions entry point (package.json "main"): one app.http per entry of the route table.
+import { app } from "@azure/functions";
+import { routes } from "../shared/http/routes";
+import { azureHandler } from "./azure-adapter";
+
+app.setup({ enableHttpStream: false });
+
+for (const route of routes) {
+  app.http(route.name, { methods: route.methods, route: route.route, authLevel: "anonymous", handler: azureHandler(route) });
+}

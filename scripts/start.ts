@@ -1,0 +1,56 @@
+// npm start: Azurite (unless a Table Storage is configured), the table, a development credential,
+// then the local host on 127.0.0.1:7071 (PORT overrides). Prints the Tenant URL and token for Entra.
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { startAzurite, stopAzurite } from "./azurite";
+import { config } from "../shared/config";
+import { startLocalHost } from "../shared/http/local-host";
+import { credentialStore } from "../shared/auth/credentials";
+import { createToken } from "./credentials";
+
+const DEV_TENANT = process.env.SCIM_DEV_TENANT ?? "dev";
+const AZURITE_PORT = Number(process.env.AZURITE_TABLE_PORT ?? 10002);
+
+async function main(): Promise<void> {
+  let azurite: Awaited<ReturnType<typeof startAzurite>> | undefined;
+  if (!process.env.SCIM_STORAGE_CONNECTION_STRING?.trim() && !process.env.SCIM_STORAGE_TABLE_ENDPOINT?.trim()) {
+    const location = path.resolve(".azurite");
+    await fs.mkdir(location, { recursive: true });
+    azurite = await startAzurite({ port: AZURITE_PORT, location });
+    process.env.SCIM_STORAGE_CONNECTION_STRING = azurite.connectionString;
+    console.log(`Azurite (Table) on 127.0.0.1:${azurite.port}, data in ${location}`);
+  }
+  const cfg = config();
+  const host = await startLocalHost(Number(process.env.PORT ?? 7071));
+
+  // A development token is kept in .local/dev-token so restarts print the same one.
+  const tokenFile = path.resolve(".local/dev-token");
+  let token = await fs.readFile(tokenFile, "utf8").then((t) => t.trim(), () => "");
+  const id = /^sft_([0-9a-f]{16})\./.exec(token)?.[1];
+  const existing = id ? await credentialStore(cfg).get(id) : undefined;
+  if (!existing || existing.revokedAt) {
+    token = (await createToken(DEV_TENANT, "development (npm start)")).token;
+    await fs.mkdir(path.dirname(tokenFile), { recursive: true });
+    await fs.writeFile(tokenFile, token + "\n", { mode: 0o600 });
+  }
+
+  console.log("");
+  console.log(`SCIM endpoint ready (tenant '${DEV_TENANT}', credentials in ${credentialStore(cfg).description})`);
+  console.log(`  Tenant URL:   ${host.url}/scim/v2`);
+  console.log(`  Secret Token: ${token}`);
+  console.log(`  Try:          curl -H "Authorization: Bearer ${token}" "${host.url}/scim/v2/Users?filter=userName%20eq%20%22x%22"`);
+  console.log("");
+
+  const stop = async () => {
+    await host.close();
+    await stopAzurite(azurite?.child);
+    process.exit(0);
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+main().catch((e) => {
+  console.error(`npm start failed: ${(e as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,54 @@
+// Reads the app settings once, validates them and exports one typed object. Every setting the code
+// reads is listed in local.settings.sample.json (and set by infra/ on Azure).
+export interface Config {
+  /** Table Storage by connection string (Azurite or an account); wins over the endpoint when both are set. */
+  storageConnectionString?: string;
+  /** Table Storage by endpoint with Entra ID (managed identity on Azure). */
+  storageTableEndpoint?: string;
+  tableName: string;
+  /** Key Vault credential store when set; otherwise the local file store. */
+  keyVaultUri?: string;
+  localCredentialsFile: string;
+  credentialCacheSeconds: number;
+  maxBodyBytes: number;
+  /** Public base URL (scheme + host) for meta.location, when a proxy hides the real host. */
+  publicBaseUrl?: string;
+  /** Client id of the user-assigned managed identity (read by @azure/identity too). */
+  managedIdentityClientId?: string;
+}
+
+function text(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`Setting ${name} must be a positive integer, got '${raw}'.`);
+  return n;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const tableName = text(env, "SCIM_TABLE_NAME") ?? "scim";
+  if (!/^[A-Za-z][A-Za-z0-9]{2,62}$/.test(tableName)) throw new Error(`Setting SCIM_TABLE_NAME '${tableName}' is not a valid table name.`);
+  const publicBaseUrl = text(env, "SCIM_PUBLIC_BASE_URL")?.replace(/\/+$/, "");
+  return {
+    storageConnectionString: text(env, "SCIM_STORAGE_CONNECTION_STRING"),
+    storageTableEndpoint: text(env, "SCIM_STORAGE_TABLE_ENDPOINT"),
+    tableName,
+    keyVaultUri: text(env, "SCIM_KEY_VAULT_URI"),
+    localCredentialsFile: text(env, "SCIM_LOCAL_CREDENTIALS_FILE") ?? ".local/credentials.json",
+    credentialCacheSeconds: positiveInt(env, "SCIM_CREDENTIAL_CACHE_SECONDS", 30),
+    maxBodyBytes: positiveInt(env, "SCIM_MAX_BODY_BYTES", 1024 * 1024),
+    publicBaseUrl,
+    managedIdentityClientId: text(env, "AZURE_CLIENT_ID"),
+  };
+}
+
+let cached: Config | undefined;
+export function config(): Config {
+  cached ??= loadConfig();
+  return cached;
+}

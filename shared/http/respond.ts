@@ -1,0 +1,39 @@
+// Response shaping: application/scim+json, Location, ETag, and the one mapping from errors to answers.
+import { ScimError } from "../scim/errors";
+import { StoreError } from "../store/errors";
+import { ScimObject } from "../scim/coerce";
+import { ScimResponse } from "./types";
+
+export const SCIM_JSON = "application/scim+json; charset=utf-8";
+
+export function ok(body: unknown, headers: Record<string, string> = {}): ScimResponse {
+  return { status: 200, body, headers };
+}
+
+/** A single resource: ETag from meta.version; 201 adds Location. */
+export function resourceResponse(status: 200 | 201, resource: ScimObject, headers: Record<string, string> = {}): ScimResponse {
+  const meta = resource.meta as { version?: string; location?: string } | undefined;
+  const out: Record<string, string> = { ...headers };
+  if (meta?.version) out.ETag = meta.version;
+  if (status === 201 && meta?.location) out.Location = meta.location;
+  return { status, body: resource, headers: out };
+}
+
+export const noContent = (headers: Record<string, string> = {}): ScimResponse => ({ status: 204, headers });
+
+export function storeErrorToScim(e: StoreError): ScimError {
+  switch (e.code) {
+    case "conflict": return ScimError.uniqueness(e.message.endsWith("in use") ? `${e.message}.` : "A resource with the same unique value exists.");
+    case "precondition-failed": return ScimError.preconditionFailed("The resource was changed by another request.");
+    case "not-found": return ScimError.notFound("Resource not found.");
+    case "too-large": return ScimError.payloadTooLarge(e.message);
+    default: return ScimError.unavailable("Storage is temporarily unavailable; retry later.", 5);
+  }
+}
+
+/** Turns whatever was thrown into a response; unknown errors are 500 with nothing internal revealed. */
+export function errorResponse(e: unknown): { response: ScimResponse; unexpected: boolean } {
+  const scim = e instanceof ScimError ? e : e instanceof StoreError ? storeErrorToScim(e) : undefined;
+  const err = scim ?? ScimError.internal();
+  return { response: { status: err.status, body: err.toBody(), headers: err.headers }, unexpected: scim === undefined };
+}

@@ -1,0 +1,57 @@
+// THE route table: the Azure Functions registrations (functions/index.ts) and the local host
+// (local-host.ts) are both generated from it, so the two can never drift.
+import * as users from "../handlers/users";
+import * as discovery from "../handlers/discovery";
+import { ScimError } from "../scim/errors";
+import { Handler, HandlerContext } from "./pipeline";
+import { RouteMatcher } from "./route-match";
+
+export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS";
+
+export interface Route {
+  /** Function name on Azure: unique, letters/digits/dash. */
+  name: string;
+  methods: Method[];
+  /** Functions route template (routePrefix is ""). */
+  route: string;
+  auth: "scim" | "none";
+  handler: Handler;
+}
+
+const SCIM = "scim/v2";
+const ALL: Method[] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+const notImplemented = (what: string): Handler => async () => { throw ScimError.notImplemented(`${what} is not supported.`); };
+
+export const routes: Route[] = [
+  { name: "serviceProviderConfig", methods: ["GET"], route: `${SCIM}/ServiceProviderConfig`, auth: "none", handler: discovery.getServiceProviderConfig },
+  { name: "resourceTypes", methods: ["GET"], route: `${SCIM}/ResourceTypes`, auth: "none", handler: discovery.listResourceTypes },
+  { name: "resourceType", methods: ["GET"], route: `${SCIM}/ResourceTypes/{id}`, auth: "none", handler: discovery.getResourceType },
+  { name: "schemas", methods: ["GET"], route: `${SCIM}/Schemas`, auth: "none", handler: discovery.listSchemas },
+  { name: "schema", methods: ["GET"], route: `${SCIM}/Schemas/{id}`, auth: "none", handler: discovery.getSchema },
+
+  { name: "listUsers", methods: ["GET"], route: `${SCIM}/Users`, auth: "scim", handler: users.listUsers },
+  { name: "createUser", methods: ["POST"], route: `${SCIM}/Users`, auth: "scim", handler: users.createUser },
+  { name: "searchUsers", methods: ["POST"], route: `${SCIM}/Users/.search`, auth: "scim", handler: users.searchUsers },
+  { name: "getUser", methods: ["GET"], route: `${SCIM}/Users/{id}`, auth: "scim", handler: users.getUser },
+  { name: "replaceUser", methods: ["PUT"], route: `${SCIM}/Users/{id}`, auth: "scim", handler: users.replaceUser },
+  { name: "patchUser", methods: ["PATCH"], route: `${SCIM}/Users/{id}`, auth: "scim", handler: users.patchUser },
+  { name: "deleteUser", methods: ["DELETE"], route: `${SCIM}/Users/{id}`, auth: "scim", handler: users.deleteUser },
+
+  { name: "bulk", methods: ["POST"], route: `${SCIM}/Bulk`, auth: "scim", handler: notImplemented("/Bulk") },
+  { name: "me", methods: ALL, route: `${SCIM}/Me`, auth: "scim", handler: notImplemented("/Me") },
+];
+
+/** Everything else under the SCIM base: a SCIM 404 or 405 instead of the host's default page. */
+const fallback: Route = { name: "scimFallback", methods: ALL, route: `${SCIM}/{*rest}`, auth: "none", handler: unmatched };
+routes.push(fallback);
+
+const matcher = new RouteMatcher(routes.filter((r) => r !== fallback));
+
+async function unmatched(ctx: HandlerContext): Promise<never> {
+  const found = matcher.match(ctx.req.method, ctx.req.url.pathname);
+  if (found && "allowed" in found) throw ScimError.methodNotAllowed(`${ctx.req.method} is not allowed here.`, found.allowed);
+  throw ScimError.notFound(`No SCIM endpoint at ${ctx.req.url.pathname}.`);
+}
+
+export const routeMatcher = new RouteMatcher(routes);

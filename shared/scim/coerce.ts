@@ -1,0 +1,162 @@
+// Turns a client-supplied value into the canonical stored shape of its attribute: canonical
+// attribute names, real booleans for "True"/"False", nulls and "" dropped (Q8, Q14), a bare id or a
+// one-element array accepted for a single-valued complex attribute (manager, Q6). Pure: no I/O.
+import { AttributeDef, findAttribute } from "./schemas/attribute";
+import { ResourceType, resolveAttribute, schemaUrn } from "./resource-types";
+import { ScimError } from "./errors";
+
+export type ScimObject = Record<string, unknown>;
+
+export const isObject = (v: unknown): v is ScimObject => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** The stored, canonical resource body of a POST or PUT (read-only attributes are left out). */
+export function coerceResource(type: ResourceType, body: unknown): ScimObject {
+  if (!isObject(body)) throw ScimError.invalidSyntax("The request body must be a JSON object.");
+  const out: ScimObject = {};
+  for (const [key, value] of Object.entries(body)) {
+    const lower = key.toLowerCase();
+    if (lower === "schemas" || lower === "meta" || lower === "id") continue;
+    if (lower.startsWith("urn:")) {
+      coerceUrnKey(type, key, value, out);
+      continue;
+    }
+    const attr = findAttribute(type.schema.attributes, key);
+    if (!attr) throw ScimError.invalidSyntax(`'${key}' is not an attribute of ${type.name}.`);
+    setCoerced(out, attr, value, key);
+  }
+  return out;
+}
+
+function coerceUrnKey(type: ResourceType, key: string, value: unknown, out: ScimObject): void {
+  const schema = schemaUrn(type, key);
+  if (schema && schema.id === type.schema.id) {
+    // Fully qualified core block: {"urn:…:core:2.0:User": {"userName": …}}.
+    Object.assign(out, coerceResource(type, value));
+    return;
+  }
+  if (schema) {
+    if (value === null || value === undefined) return;
+    if (!isObject(value)) throw ScimError.invalidSyntax(`'${key}' must be an object of ${schema.name} attributes.`);
+    const ext: ScimObject = {};
+    for (const [name, v] of Object.entries(value)) {
+      const attr = findAttribute(schema.attributes, name);
+      if (!attr) throw ScimError.invalidSyntax(`'${name}' is not an attribute of ${schema.id}.`);
+      setCoerced(ext, attr, v, `${schema.id}:${name}`);
+    }
+    if (Object.keys(ext).length > 0) out[schema.id] = { ...(out[schema.id] as ScimObject | undefined), ...ext };
+    return;
+  }
+  // A flattened extension attribute ("urn:…:User:employeeNumber": "1"), or a schema we do not know (Q8: ignored).
+  const found = resolveAttribute(type, key);
+  if (found?.extension && !found.sub) {
+    const ext = (out[found.extension] as ScimObject | undefined) ?? {};
+    setCoerced(ext, found.attr, value, key);
+    if (Object.keys(ext).length > 0) out[found.extension] = ext;
+  }
+}
+
+function setCoerced(target: ScimObject, attr: AttributeDef, value: unknown, path: string): void {
+  if (attr.mutability === "readOnly") return; // RFC 7643 §2.2: client values of readOnly attributes are ignored
+  const coerced = coerceValue(attr, value, path);
+  if (coerced === undefined) delete target[attr.name];
+  else target[attr.name] = coerced;
+}
+
+/** Coerces a whole attribute value (an array for multi-valued ones); undefined means "no value". */
+export function coerceValue(attr: AttributeDef, value: unknown, path: string): unknown {
+  if (value === null || value === undefined) return undefined;
+  if (attr.multiValued) {
+    const items = (Array.isArray(value) ? value : [value])
+      .map((item) => coerceSingle(attr, item, path))
+      .filter((item) => item !== undefined);
+    return items.length > 0 ? items : undefined;
+  }
+  if (Array.isArray(value)) {
+    // Entra sends manager as [{"$ref": …, "value": id}] (tutorial example 5).
+    if (value.length === 0) return undefined;
+    if (value.length > 1) throw ScimError.invalidValue(`'${path}' is single-valued; got ${value.length} values.`);
+    return coerceSingle(attr, value[0], path);
+  }
+  return coerceSingle(attr, value, path);
+}
+
+/** Coerces one value (one element of a multi-valued attribute). */
+export function coerceSingle(attr: AttributeDef, value: unknown, path: string): unknown {
+  if (value === null || value === undefined) return undefined;
+  switch (attr.type) {
+    case "complex": return coerceComplex(attr, value, path);
+    case "boolean": return coerceBoolean(value, path);
+    case "integer":
+    case "decimal": return coerceNumber(attr, value, path);
+    case "dateTime": return coerceDateTime(value, path);
+    default: return coerceString(value, path);
+  }
+}
+
+function coerceComplex(attr: AttributeDef, value: unknown, path: string): ScimObject | undefined {
+  const subs = attr.subAttributes ?? [];
+  if (!isObject(value)) {
+    // A bare value for a complex attribute means its "value" sub-attribute (manager as a plain id, Q6).
+    const valueSub = findAttribute(subs, "value");
+    if (!valueSub || Array.isArray(value)) throw ScimError.invalidValue(`'${path}' must be an object.`);
+    const v = coerceSingle(valueSub, value, `${path}.value`);
+    return v === undefined ? undefined : { value: v };
+  }
+  if (attr.name === "roles") value = unpackRole(value);
+  const out: ScimObject = {};
+  for (const [key, v] of Object.entries(value as ScimObject)) {
+    const sub = findAttribute(subs, key);
+    if (!sub) throw ScimError.invalidSyntax(`'${key}' is not a sub-attribute of '${path}'.`);
+    const coerced = coerceSingle(sub, v, `${path}.${sub.name}`);
+    if (coerced !== undefined) out[sub.name] = coerced;
+  }
+  if (attr.name === "manager" && out.value === undefined) return undefined; // manager cleared with "" (Q6)
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/**
+ * Entra's AppRoleAssignmentsComplex sends a role in PATCH as a JSON string inside "value"
+ * ({"value": "{\"id\":…,\"value\":…,\"displayName\":…}"}, Q20); POST sends real objects.
+ */
+function unpackRole(role: ScimObject): ScimObject {
+  if (typeof role.value !== "string" || !role.value.trim().startsWith("{")) return role;
+  try {
+    const parsed = JSON.parse(role.value) as ScimObject;
+    const { value, displayName, id } = parsed;
+    return { ...role, value: value ?? id, ...(displayName !== undefined && role.display === undefined ? { display: displayName } : {}) };
+  } catch {
+    return role;
+  }
+}
+
+function coerceBoolean(value: unknown, path: string): boolean {
+  if (typeof value === "boolean") return value;
+  if (typeof value === "string") {
+    const lower = value.trim().toLowerCase(); // "True"/"False" from Entra's default mapping (Q2)
+    if (lower === "true") return true;
+    if (lower === "false") return false;
+  }
+  throw ScimError.invalidValue(`'${path}' must be a boolean.`);
+}
+
+function coerceNumber(attr: AttributeDef, value: unknown, path: string): number {
+  const n = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
+  if (typeof n !== "number" || !Number.isFinite(n) || (attr.type === "integer" && !Number.isInteger(n))) {
+    throw ScimError.invalidValue(`'${path}' must be ${attr.type === "integer" ? "an integer" : "a number"}.`);
+  }
+  return n;
+}
+
+function coerceDateTime(value: unknown, path: string): string | undefined {
+  if (value === "") return undefined;
+  if (typeof value !== "string" || Number.isNaN(Date.parse(value))) {
+    throw ScimError.invalidValue(`'${path}' must be an xsd:dateTime string.`);
+  }
+  return value;
+}
+
+function coerceString(value: unknown, path: string): string | undefined {
+  if (typeof value === "string") return value === "" ? undefined : value; // stored exactly as sent (Q13)
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  throw ScimError.invalidValue(`'${path}' must be a string.`);
+}

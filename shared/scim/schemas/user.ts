@@ -1,0 +1,57 @@
+// Core User schema (RFC 7643 §4.1, §8.7.1), plus the common id/externalId attributes.
+import { CORE_USER } from "../urns";
+import { SchemaDef, binary, bool, complex, multiValued, ref, str } from "./attribute";
+
+export const userSchema: SchemaDef = {
+  id: CORE_USER,
+  name: "User",
+  description: "User Account",
+  attributes: [
+    str("id", "Unique identifier for the SCIM resource, assigned by the service provider.",
+      { caseExact: true, mutability: "readOnly", returned: "always", uniqueness: "server" }),
+    str("externalId", "Identifier of the resource as defined by the provisioning client.", { caseExact: true }),
+    str("userName", "Unique identifier for the User, typically used to sign in. Unique case-insensitively.",
+      { required: true, uniqueness: "server" }),
+    complex("name", "The components of the user's real name.", [
+      str("formatted", "The full name, formatted for display."),
+      str("familyName", "The family name of the User."),
+      str("givenName", "The given name of the User."),
+      str("middleName", "The middle name(s) of the User."),
+      str("honorificPrefix", "The honorific prefix(es) of the User."),
+      str("honorificSuffix", "The honorific suffix(es) of the User."),
+    ]),
+    str("displayName", "The name of the User, suitable for display to end-users."),
+    str("nickName", "The casual way to address the user."),
+    ref("profileUrl", "A fully qualified URL pointing to a page representing the User's online profile.", ["external"]),
+    str("title", "The user's title, such as \"Vice President\"."),
+    str("userType", "Used to identify the relationship between the organization and the user."),
+    str("preferredLanguage", "The User's preferred written or spoken language (RFC 7231 Accept-Language)."),
+    str("locale", "The User's default location for localization purposes."),
+    str("timezone", "The User's time zone in the IANA Time Zone database format."),
+    bool("active", "The User's administrative status."),
+    str("password", "The User's cleartext password; never returned.", { mutability: "writeOnly", returned: "never" }),
+    multiValued("emails", "Email addresses for the user.", ["work", "home", "other"]),
+    multiValued("phoneNumbers", "Phone numbers for the User.", ["work", "home", "mobile", "fax", "pager", "other"]),
+    multiValued("ims", "Instant messaging addresses for the User.", ["aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo"]),
+    multiValued("photos", "URLs of photos of the User.", ["photo", "thumbnail"], ref("value", "URL of a photo of the User.", ["external"])),
+    complex("addresses", "A physical mailing address for this User.", [
+      str("formatted", "The full mailing address, formatted for display."),
+      str("streetAddress", "The full street address component."),
+      str("locality", "The city or locality component."),
+      str("region", "The state or region component."),
+      str("postalCode", "The zip code or postal code component."),
+      str("country", "The country name component (ISO 3166-1 alpha-2)."),
+      str("type", "A label indicating the attribute's function.", { canonicalValues: ["work", "home", "other"] }),
+      bool("primary", "Indicates the primary mailing address."),
+    ], { multiValued: true }),
+    complex("groups", "Groups to which the user belongs, direct or indirect. Returned when requested.", [
+      str("value", "The identifier of the User's group.", { mutability: "readOnly" }),
+      ref("$ref", "The URI of the corresponding Group resource.", ["Group"], { mutability: "readOnly" }),
+      str("display", "A human-readable name of the group.", { mutability: "readOnly" }),
+      str("type", "direct or indirect.", { mutability: "readOnly", canonicalValues: ["direct", "indirect"] }),
+    ], { multiValued: true, mutability: "readOnly", returned: "request" }),
+    multiValued("entitlements", "A list of entitlements for the User.", []),
+    multiValued("roles", "A list of roles for the User.", []),
+    multiValued("x509Certificates", "A list of certificates issued to the User.", [], binary("value", "The value of an X.509 certificate (base64 DER).")),
+  ],
+};

@@ -1,0 +1,115 @@
+// ajv validators compiled from the attribute definitions (stored resources) and for the PatchOp and
+// SearchRequest messages. Pure: no I/O.
+import Ajv, { ErrorObject, ValidateFunction } from "ajv";
+import { AttributeDef } from "./schemas/attribute";
+import { ResourceType, RESOURCE_TYPES } from "./resource-types";
+import { ScimError } from "./errors";
+
+const ajv = new Ajv({ allErrors: false, strict: false });
+
+type JsonSchema = Record<string, unknown>;
+
+function attributeSchema(attr: AttributeDef): JsonSchema {
+  let single: JsonSchema;
+  switch (attr.type) {
+    case "complex": {
+      const properties: Record<string, JsonSchema> = {};
+      for (const sub of attr.subAttributes ?? []) properties[sub.name] = attributeSchema(sub);
+      single = { type: "object", properties, additionalProperties: false };
+      break;
+    }
+    case "boolean": single = { type: "boolean" }; break;
+    case "integer": single = { type: "integer" }; break;
+    case "decimal": single = { type: "number" }; break;
+    default: single = { type: "string", minLength: 1 };
+  }
+  return attr.multiValued ? { type: "array", items: single } : single;
+}
+
+function resourceSchema(type: ResourceType): JsonSchema {
+  const block = (attributes: AttributeDef[]) => {
+    const properties: Record<string, JsonSchema> = {};
+    for (const attr of attributes) properties[attr.name] = attributeSchema(attr);
+    const required = attributes.filter((a) => a.required).map((a) => a.name);
+    return { type: "object", properties, required, additionalProperties: false };
+  };
+  const core = block(type.schema.attributes) as { properties: Record<string, JsonSchema> };
+  core.properties.schemas = { type: "array", items: { type: "string" } };
+  for (const ext of type.extensions) core.properties[ext.id] = block(ext.attributes);
+  return core;
+}
+
+const resourceValidators = new Map<string, ValidateFunction>(
+  RESOURCE_TYPES.map((t) => [t.name, ajv.compile(resourceSchema(t))]),
+);
+
+function describe(errors: ErrorObject[] | null | undefined): string {
+  const e = errors?.[0];
+  if (!e) return "invalid";
+  const where = e.instancePath ? e.instancePath.slice(1).replace(/\//g, ".") : "resource";
+  if (e.keyword === "required") return `'${(e.params as { missingProperty: string }).missingProperty}' is required`;
+  if (e.keyword === "additionalProperties") return `'${(e.params as { additionalProperty: string }).additionalProperty}' is not allowed in '${where}'`;
+  return `'${where}' ${e.message}`;
+}
+
+/** Asserts a canonical resource is complete and well-typed (after coercion or PATCH). */
+export function assertValidResource(type: ResourceType, resource: unknown): void {
+  const validate = resourceValidators.get(type.name)!;
+  if (!validate(resource)) throw ScimError.invalidValue(`${type.name} is invalid: ${describe(validate.errors)}.`);
+}
+
+const patchOpSchema = {
+  type: "object",
+  required: ["Operations"],
+  properties: {
+    schemas: { type: "array", items: { type: "string" } },
+    Operations: {
+      type: "array",
+      minItems: 1,
+      items: {
+        type: "object",
+        required: ["op"],
+        properties: { op: { type: "string" }, path: { type: ["string", "null"] } },
+      },
+    },
+  },
+};
+const validatePatchOp = ajv.compile(patchOpSchema);
+
+export interface RawPatchOperation { op: string; path?: string | null; value?: unknown }
+
+/** PatchOp message (RFC 7644 §3.5.2): Operations is a non-empty array of {op, path?, value?}. */
+export function parsePatchRequest(body: unknown): RawPatchOperation[] {
+  if (!validatePatchOp(body)) throw ScimError.invalidSyntax(`PatchOp request is invalid: ${describe(validatePatchOp.errors)}.`);
+  return (body as { Operations: RawPatchOperation[] }).Operations;
+}
+
+const searchSchema = {
+  type: "object",
+  properties: {
+    schemas: { type: "array", items: { type: "string" } },
+    filter: { type: "string" },
+    startIndex: { type: ["integer", "string"] },
+    count: { type: ["integer", "string"] },
+    attributes: { anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }] },
+    excludedAttributes: { anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }] },
+    sortBy: { type: "string" },
+    sortOrder: { type: "string" },
+  },
+};
+const validateSearch = ajv.compile(searchSchema);
+
+export interface SearchRequest {
+  filter?: string;
+  startIndex?: number | string;
+  count?: number | string;
+  attributes?: string | string[];
+  excludedAttributes?: string | string[];
+  sortBy?: string;
+}
+
+/** SearchRequest message of POST /.search (RFC 7644 §3.4.3). */
+export function parseSearchRequest(body: unknown): SearchRequest {
+  if (!validateSearch(body)) throw ScimError.invalidSyntax(`SearchRequest is invalid: ${describe(validateSearch.errors)}.`);
+  return body as SearchRequest;
+}

@@ -1,0 +1,39 @@
+// PartitionKey/RowKey builders and key escaping. Table keys forbid / \ # ? and control characters and
+// are limited to 512 UTF-16 units in Azurite (1 KiB on Azure), so values are percent-escaped and long
+// ones replaced by a SHA-256 digest.
+import { createHash } from "node:crypto";
+
+const FORBIDDEN = /[%/\\#?\u0000-\u001f\u007f-\u009f]/g;
+const MAX_ENCODED = 400;
+
+/** Escapes a value for use inside a key; values too long for a key become `~<sha256>`. */
+export function encodeKeyPart(value: string): string {
+  const escaped = value.replace(FORBIDDEN, (c) => "%" + c.charCodeAt(0).toString(16).padStart(2, "0").toUpperCase());
+  if (escaped.length <= MAX_ENCODED) return escaped;
+  return "~" + createHash("sha256").update(value, "utf8").digest("base64url");
+}
+
+/** The partition of a tenant: everything of one tenant lives in it, so one tenant's writes are one transaction. */
+export function tenantPartition(tenant: string): string {
+  return "t:" + encodeKeyPart(tenant);
+}
+
+/** Case-insensitive index values (userName, displayName) are keyed on their NFC lower-case form. */
+export const foldCase = (value: string) => value.normalize("NFC").toLowerCase();
+
+/** Row-key prefixes: one letter per row kind, so each kind is one contiguous range. */
+export const ROW = {
+  user: "U:",
+  group: "G:",
+  userName: "N:",
+  userExternalId: "X:",
+  displayName: "D:",
+  groupExternalId: "Y:",
+  member: "M:",
+  memberOf: "R:",
+} as const;
+
+/** Upper bound of a prefix range: `RowKey ge 'U:' and RowKey lt 'U;'`. */
+export function rangeEnd(prefix: string): string {
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+}
