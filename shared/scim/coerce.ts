@@ -57,6 +57,7 @@ function coerceUrnKey(type: ResourceType, key: string, value: unknown, out: Scim
 
 function setCoerced(target: ScimObject, attr: AttributeDef, value: unknown, path: string): void {
   if (attr.mutability === "readOnly") return; // RFC 7643 §2.2: client values of readOnly attributes are ignored
+  if (attr.mutability === "writeOnly") return; // password: accepted, never stored (users sign in through SSO)
   const coerced = coerceValue(attr, value, path);
   if (coerced === undefined) delete target[attr.name];
   else target[attr.name] = coerced;

@@ -57,6 +57,7 @@ function withPath(type: ResourceType, op: PatchVerb, pathText: string, value: un
   if (path.attr.mutability === "readOnly" || path.sub?.mutability === "readOnly") {
     throw ScimError.mutability(`'${pathText}' is read-only.`);
   }
+  if (path.attr.mutability === "writeOnly") return undefined; // password: accepted, never stored
   if (op !== "remove" && isEmpty(value)) {
     // "" or null clears a single value (Q6, Q14). Adding nothing to a multi-valued attribute changes
     // nothing; only an explicit replace with an empty value clears a list (never an add of members: []).
