@@ -21,8 +21,14 @@ export function coerceResource(type: ResourceType, body: unknown): ScimObject {
       continue;
     }
     const attr = findAttribute(type.schema.attributes, key);
-    if (!attr) throw ScimError.invalidSyntax(`'${key}' is not an attribute of ${type.name}.`);
-    setCoerced(out, attr, value, key);
+    if (attr) {
+      setCoerced(out, attr, value, key);
+      continue;
+    }
+    // Entra's older create example names extension attributes without their URN ("department": null, §1.2).
+    const found = resolveAttribute(type, key);
+    if (!found?.extension || found.sub) throw ScimError.invalidSyntax(`'${key}' is not an attribute of ${type.name}.`);
+    setExtensionAttribute(out, found.extension, found.attr, value, key);
   }
   return out;
 }
@@ -48,11 +54,14 @@ function coerceUrnKey(type: ResourceType, key: string, value: unknown, out: Scim
   }
   // A flattened extension attribute ("urn:…:User:employeeNumber": "1"), or a schema we do not know (Q8: ignored).
   const found = resolveAttribute(type, key);
-  if (found?.extension && !found.sub) {
-    const ext = (out[found.extension] as ScimObject | undefined) ?? {};
-    setCoerced(ext, found.attr, value, key);
-    if (Object.keys(ext).length > 0) out[found.extension] = ext;
-  }
+  if (found?.extension && !found.sub) setExtensionAttribute(out, found.extension, found.attr, value, key);
+}
+
+function setExtensionAttribute(out: ScimObject, extension: string, attr: AttributeDef, value: unknown, path: string): void {
+  const ext = (out[extension] as ScimObject | undefined) ?? {};
+  setCoerced(ext, attr, value, path);
+  if (Object.keys(ext).length > 0) out[extension] = ext;
+  else delete out[extension];
 }
 
 function setCoerced(target: ScimObject, attr: AttributeDef, value: unknown, path: string): void {

@@ -1,0 +1,128 @@
+// POST/PUT bodies to the stored shape: Entra's create shapes (§1.2), nulls and unknown schema URNs
+// tolerated (Q8), client meta/id ignored (Q9), string booleans (Q2), values stored as sent (Q13).
+import { coerceResource } from "../../shared/scim/coerce";
+import { assertValidResource } from "../../shared/scim/validate";
+import { USER } from "../../shared/scim/resource-types";
+import { thrownScimError } from "./support";
+
+const CORE = "urn:ietf:params:scim:schemas:core:2.0:User";
+const ENT = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+const coerce = (body: unknown) => {
+  const doc = coerceResource(USER, body);
+  assertValidResource(USER, doc);
+  return doc;
+};
+
+test("Microsoft's create example (§1.2) keeps every value as sent and drops meta, schemas and empty roles", () => {
+  const doc = coerce({
+    schemas: [CORE, ENT],
+    externalId: "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef",
+    userName: "Test_User_00aa00aa-bb11-cc22-dd33-44ee44ee44ee",
+    active: true,
+    emails: [{ primary: true, type: "work", value: "Test_User_11bb11bb-cc22-dd33-ee44-55ff55ff55ff@testuser.com" }],
+    meta: { resourceType: "User" },
+    name: { formatted: "givenName familyName", familyName: "familyName", givenName: "givenName" },
+    roles: [],
+  });
+  expect(doc).toEqual({
+    externalId: "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef",
+    userName: "Test_User_00aa00aa-bb11-cc22-dd33-44ee44ee44ee",
+    active: true,
+    emails: [{ primary: true, type: "work", value: "Test_User_11bb11bb-cc22-dd33-ee44-55ff55ff55ff@testuser.com" }],
+    name: { formatted: "givenName familyName", familyName: "familyName", givenName: "givenName" },
+  });
+});
+
+test("the older example with nulls and the typo'd enterprise URN (Q8)", () => {
+  const doc = coerce({
+    schemas: [CORE, "urn:ietf:params:scim:schemas:extension:enterprise:2.0User"],
+    externalId: "jyoung", userName: "jyoung@testuser.com", active: true,
+    addresses: null, displayName: "Joy Young",
+    emails: [{ type: "work", value: "jyoung@Contoso.com", primary: true }],
+    meta: { resourceType: "User" },
+    name: { familyName: "Young", givenName: "Joy" },
+    phoneNumbers: null, preferredLanguage: null, title: null, department: null, manager: null,
+  });
+  expect(doc).toEqual({
+    externalId: "jyoung", userName: "jyoung@testuser.com", active: true, displayName: "Joy Young",
+    emails: [{ type: "work", value: "jyoung@Contoso.com", primary: true }],
+    name: { familyName: "Young", givenName: "Joy" },
+  });
+});
+
+test("an unknown schema URN block and an unknown URN-qualified attribute are ignored (Q8)", () => {
+  const doc = coerce({
+    userName: "a",
+    "urn:ietf:params:scim:schemas:extension:custom:2.0:User": { badge: "1" },
+    "urn:ietf:params:scim:schemas:extension:custom:2.0:User:badge": "1",
+  });
+  expect(doc).toEqual({ userName: "a" });
+});
+
+test("enterprise attributes nested under the extension key, manager as {value}", () => {
+  const doc = coerce({ userName: "a", [ENT]: { employeeNumber: "701984", department: "Sales", manager: { value: "m1" } } });
+  expect(doc).toEqual({ userName: "a", [ENT]: { employeeNumber: "701984", department: "Sales", manager: { value: "m1" } } });
+});
+
+test("enterprise attributes flattened as URN-qualified keys", () => {
+  expect(coerce({ userName: "a", [`${ENT}:costCenter`]: "4130" })).toEqual({ userName: "a", [ENT]: { costCenter: "4130" } });
+});
+
+test("an enterprise attribute named without its URN lands in the extension (as in PATCH paths)", () => {
+  expect(coerce({ userName: "a", department: "Sales", manager: "m1" })).toEqual({ userName: "a", [ENT]: { department: "Sales", manager: { value: "m1" } } });
+});
+
+test("the core schema URN as a block is the same as top-level attributes", () => {
+  expect(coerce({ [CORE]: { userName: "a", displayName: "A" } })).toEqual({ userName: "a", displayName: "A" });
+});
+
+test("an enterprise block that ends up empty is dropped", () => {
+  expect(coerce({ userName: "a", [ENT]: { department: null, manager: { value: "" } } })).toEqual({ userName: "a" });
+});
+
+test("attribute names are matched case-insensitively and stored in RFC spelling", () => {
+  expect(coerce({ UserName: "a", NAME: { GivenName: "Joy" }, Emails: [{ Value: "x@y", Type: "work" }] }))
+    .toEqual({ userName: "a", name: { givenName: "Joy" }, emails: [{ value: "x@y", type: "work" }] });
+});
+
+test.each([
+  ["True", true], ["False", false], ["true", true], ["false", false], [true, true], [false, false],
+])('active %p is stored as %p (Q2; the Postman "True" check)', (active, expected) => {
+  expect(coerce({ userName: "a", active }).active).toBe(expected);
+});
+
+test("client-supplied id, meta and readOnly groups are ignored", () => {
+  expect(coerce({ userName: "a", id: "mine", meta: { version: "x" }, groups: [{ value: "g" }] })).toEqual({ userName: "a" });
+});
+
+test("password is accepted and never stored", () => {
+  expect(coerce({ userName: "a", password: "hunter2" })).toEqual({ userName: "a" });
+});
+
+test('"" and null are "not provided"', () => {
+  expect(coerce({ userName: "a", title: "", nickName: null, emails: [], name: { givenName: "" } })).toEqual({ userName: "a" });
+});
+
+test("values are stored exactly as sent: no e-mail, phone or case normalisation (Q13)", () => {
+  const doc = coerce({ userName: "Mixed.Case@Example.COM", phoneNumbers: [{ value: "+1 (555) 010-0000", type: "work" }], emails: [{ value: " Spaced@X " }] });
+  expect(doc).toEqual({ userName: "Mixed.Case@Example.COM", phoneNumbers: [{ value: "+1 (555) 010-0000", type: "work" }], emails: [{ value: " Spaced@X " }] });
+});
+
+test.each([
+  ["a body that is not an object", ["userName"], "invalidSyntax"],
+  ["a JSON null body", null, "invalidSyntax"],
+  ["an unknown attribute", { userName: "a", favouriteColour: "blue" }, "invalidSyntax"],
+  ["an unknown sub-attribute", { userName: "a", name: { nickname: "x" } }, "invalidSyntax"],
+  ["no userName", { displayName: "a" }, "invalidValue"],
+  ["userName null", { userName: null }, "invalidValue"],
+  ["userName as an object", { userName: { value: "a" } }, "invalidValue"],
+  ["active not a boolean", { userName: "a", active: "yes" }, "invalidValue"],
+  ["active as a number", { userName: "a", active: 1 }, "invalidValue"],
+  ["name as a string", { userName: "a", name: "Joy Young" }, "invalidValue"],
+  ["emails[].primary not a boolean", { userName: "a", emails: [{ value: "x", primary: "sometimes" }] }, "invalidValue"],
+  ["two managers", { userName: "a", [ENT]: { manager: [{ value: "a" }, { value: "b" }] } }, "invalidValue"],
+  ["the enterprise block as a string", { userName: "a", [ENT]: "x" }, "invalidSyntax"],
+])("%s → 400 %s", (_, body, scimType) => {
+  expect(thrownScimError(() => coerce(body))).toEqual({ status: 400, scimType });
+});
