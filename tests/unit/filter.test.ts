@@ -230,3 +230,15 @@ test.failing("a legacy unquoted numeric externalId is an index lookup (externalI
 test.failing("a legacy unquoted externalId with a leading zero is accepted (externalId eq 00123)", () => {
   expect(compileFilter(USER, "externalId eq 00123").matches({ externalId: "00123" })).toBe(true);
 });
+
+describe("backslashes in filter values", () => {
+  test("a lone backslash is taken literally (DOMAIN\\jdoe sent unescaped)", () => {
+    expect(compileFilter(USER, 'userName eq "DOMAIN\\jdoe"').matches({ userName: "DOMAIN\\jdoe" })).toBe(true);
+  });
+  // Lead: RFC 7644 compValue strings are JSON strings, so a doubled backslash is one backslash.
+  // scim2-parse-filter's tokenizer doubles every backslash not followed by a quote, so the filter text
+  // userName eq "DOMAIN\\jdoe" looks for two backslashes and the user DOMAIN\jdoe is not found.
+  test.failing("a JSON-escaped backslash is one backslash", () => {
+    expect(compileFilter(USER, 'userName eq "DOMAIN\\\\jdoe"').matches({ userName: "DOMAIN\\jdoe" })).toBe(true);
+  });
+});
