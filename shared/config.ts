@@ -9,7 +9,13 @@ export interface Config {
   /** Key Vault credential store when set; otherwise the local file store. */
   keyVaultUri?: string;
   localCredentialsFile: string;
+  /** How long a credential record is cached: revocation reaches every instance within it (≤ 30 s). */
   credentialCacheSeconds: number;
+  /** Lifetime of access tokens from /oauth2/token: 60–360 minutes (Entra gallery requirement). */
+  accessTokenMinutes: number;
+  /** Failed authentications allowed per source and per client within the window before 429. */
+  authFailureLimit: number;
+  authFailureWindowSeconds: number;
   maxBodyBytes: number;
   /** Public base URL (scheme + host) for meta.location, when a proxy hides the real host. */
   publicBaseUrl?: string;
@@ -30,6 +36,12 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
   return n;
 }
 
+function boundedInt(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const n = positiveInt(env, name, fallback);
+  if (n < min || n > max) throw new Error(`Setting ${name} must be between ${min} and ${max}, got ${n}.`);
+  return n;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const tableName = text(env, "SCIM_TABLE_NAME") ?? "scim";
   if (!/^[A-Za-z][A-Za-z0-9]{2,62}$/.test(tableName)) throw new Error(`Setting SCIM_TABLE_NAME '${tableName}' is not a valid table name.`);
@@ -40,7 +52,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tableName,
     keyVaultUri: text(env, "SCIM_KEY_VAULT_URI"),
     localCredentialsFile: text(env, "SCIM_LOCAL_CREDENTIALS_FILE") ?? ".local/credentials.json",
-    credentialCacheSeconds: positiveInt(env, "SCIM_CREDENTIAL_CACHE_SECONDS", 30),
+    credentialCacheSeconds: boundedInt(env, "SCIM_CREDENTIAL_CACHE_SECONDS", 30, 1, 30),
+    accessTokenMinutes: boundedInt(env, "SCIM_ACCESS_TOKEN_MINUTES", 60, 60, 360),
+    authFailureLimit: positiveInt(env, "SCIM_AUTH_FAILURE_LIMIT", 20),
+    authFailureWindowSeconds: positiveInt(env, "SCIM_AUTH_FAILURE_WINDOW_SECONDS", 60),
     maxBodyBytes: positiveInt(env, "SCIM_MAX_BODY_BYTES", 1024 * 1024),
     publicBaseUrl,
     managedIdentityClientId: text(env, "AZURE_CLIENT_ID"),
