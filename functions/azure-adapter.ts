@@ -1,4 +1,5 @@
 // HttpRequest ⇄ ScimRequest/ScimResponse for the Azure Functions host. Nothing else.
+import { Readable } from "node:stream";
 import { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { runPipeline } from "../shared/http/pipeline";
 import { Route } from "../shared/http/routes";
@@ -22,7 +23,12 @@ export function azureHandler(route: Route) {
       info: (line) => context.log(line),
       error: (line) => context.error(line),
     });
+    if (response.stream) return { status: response.status, headers: response.headers, body: Readable.from(encode(response.stream)) };
     const body = response.text ?? (response.body === undefined || response.status === 204 || response.status === 304 ? undefined : JSON.stringify(response.body));
     return { status: response.status, headers: response.headers, body };
   };
+}
+
+async function* encode(chunks: AsyncIterable<string>): AsyncIterable<Buffer> {
+  for await (const chunk of chunks) yield Buffer.from(chunk, "utf8");
 }

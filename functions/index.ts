@@ -3,7 +3,8 @@ import { app } from "@azure/functions";
 import { routes } from "../shared/http/routes";
 import { azureHandler } from "./azure-adapter";
 
-app.setup({ enableHttpStream: false });
+// Streams let a 100,000-member group leave as it is read (ScimResponse.stream).
+app.setup({ enableHttpStream: true });
 
 for (const route of routes) {
   app.http(route.name, { methods: route.methods, route: route.route, authLevel: "anonymous", handler: azureHandler(route) });

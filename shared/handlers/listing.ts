@@ -1,19 +1,21 @@
 // GET /Users|/Groups and POST /.search: filter → query plan → candidates → page → projection.
-// Storage: an id or index `eq` is one point read; anything else streams the tenant's own range once.
+// Storage: an `eq` on id or an indexed attribute is a point read (two for groups), a membership `eq`
+// reads that resource's membership rows, anything else streams the tenant's own range once.
 import { ResourceType } from "../scim/resource-types";
-import { compileFilter } from "../scim/filter";
+import { CompiledFilter, compileFilter } from "../scim/filter";
+import { QueryPlan, RELATION } from "../scim/query-plan";
 import { parsePaging, listResponse } from "../scim/list";
-import { parseProjection, project, Projection } from "../scim/project";
+import { parseProjection } from "../scim/project";
 import { render } from "../scim/resource";
 import { ScimObject } from "../scim/coerce";
+import { listResponseStream } from "../scim/stream";
 import { SearchRequest } from "../scim/validate";
-import { ResourceRows, StoredEntity } from "../store/resources";
+import { StoredEntity, TenantStore } from "../store";
+import { isResourceId } from "../store/resources";
 import { HandlerContext } from "../http/pipeline";
 import { ok } from "../http/respond";
 import { ScimResponse } from "../http/types";
-
-/** Adds what lives outside the resource row (a user's groups, a group's members) when the response needs it. */
-export type Enrich = (entities: StoredEntity[], projection: Projection) => Promise<Map<string, ScimObject>>;
+import { isRelated, loadRelation, representation, rowsOf } from "./render";
 
 export function searchFromQuery(query: URLSearchParams): SearchRequest {
   const get = (name: string) => {
@@ -26,42 +28,78 @@ export function searchFromQuery(query: URLSearchParams): SearchRequest {
   };
 }
 
-export async function listResources(ctx: HandlerContext, type: ResourceType, rows: ResourceRows, search: SearchRequest,
-  enrich?: Enrich): Promise<ScimResponse> {
+export async function listResources(ctx: HandlerContext, type: ResourceType, search: SearchRequest): Promise<ScimResponse> {
   const paging = parsePaging(search.startIndex, search.count);
   const projection = parseProjection(type, search.attributes, search.excludedAttributes);
   const filterText = search.filter?.trim();
+  const store = await ctx.store();
+  const rows = rowsOf(store, type);
   const first = paging.startIndex - 1;
 
-  let total: number;
-  let page: StoredEntity[];
+  let total = 0;
+  let page: StoredEntity[] = [];
   if (!filterText) {
+    // Pages follow RowKey (id) order, so they never overlap or skip; the count is a keys-only scan.
     const ids = await rows.ids();
     total = ids.length;
     page = paging.count > 0 ? await rows.getRange(ids.slice(first, first + paging.count)) : [];
   } else {
     const filter = compileFilter(type, filterText);
-    const rendered = (e: StoredEntity) => render(type, ctx.baseUrl, e);
-    const matches: StoredEntity[] = [];
-    total = 0;
-    if (filter.plan.kind === "scan") {
-      for await (const entity of rows.scan()) {
-        if (!filter.matches(rendered(entity))) continue;
-        if (total >= first && matches.length < paging.count) matches.push(entity);
-        total++;
-      }
-    } else {
-      const candidate = filter.plan.kind === "id"
-        ? await rows.get(filter.plan.id)
-        : await rows.findByIndex(filter.plan.attribute, filter.plan.value);
-      if (candidate && filter.matches(rendered(candidate))) {
-        total = 1;
-        if (first === 0 && paging.count > 0) matches.push(candidate);
-      }
+    for await (const entity of candidates(store, type, filter.plan)) {
+      if (!(await satisfies(ctx, store, type, filter, entity))) continue;
+      if (total >= first && page.length < paging.count) page.push(entity);
+      total++;
     }
-    page = matches;
   }
-  const extras = enrich && page.length > 0 ? await enrich(page, projection) : new Map<string, ScimObject>();
-  const resources = page.map((e) => project(type, render(type, ctx.baseUrl, e, extras.get(e.id)), projection));
-  return ok(listResponse(resources, total, paging.startIndex));
+  const resources = await Promise.all(page.map((e) => representation(ctx, store, type, e, projection)));
+  if (resources.some((r) => Symbol.asyncIterator in r)) {
+    return { status: 200, headers: {}, stream: listResponseStream(total, paging.startIndex, resources) };
+  }
+  return ok(listResponse(resources as ScimObject[], total, paging.startIndex));
+}
+
+/** The resources a plan reads, in id order; the predicate decides which of them match. */
+async function* candidates(store: TenantStore, type: ResourceType, plan: QueryPlan): AsyncIterable<StoredEntity> {
+  const rows = rowsOf(store, type);
+  switch (plan.kind) {
+    case "scan":
+      yield* rows.scan();
+      return;
+    case "id": {
+      const found = await rows.get(plan.id);
+      if (found) yield found;
+      return;
+    }
+    case "index": {
+      const found = await rows.findByIndex(plan.attribute, plan.value);
+      if (found) yield found;
+      return;
+    }
+    case "related": {
+      if (!isResourceId(plan.id)) return;
+      const ids: string[] = [];
+      if (type.name === "Group") for await (const g of store.memberships.groupsOf(plan.id)) ids.push(g);
+      else for await (const m of store.memberships.members(plan.id)) if (m.type === "User") ids.push(m.value);
+      for (let i = 0; i < ids.length; i += 100) yield* await rows.getMany(ids.slice(i, i + 100));
+    }
+  }
+}
+
+/**
+ * Evaluates the filter on one candidate. Membership clauses pinned to an id are point reads; a filter
+ * using the relation otherwise loads the candidate's whole relation.
+ */
+async function satisfies(ctx: HandlerContext, store: TenantStore, type: ResourceType, filter: CompiledFilter,
+  entity: StoredEntity): Promise<boolean> {
+  const rendered = render(type, ctx.baseUrl, entity);
+  const { required, full } = filter.relation;
+  if (full) {
+    rendered[RELATION[type.name]] = await loadRelation(store, type, ctx.baseUrl, entity.id);
+  } else if (required.length > 0) {
+    for (const other of required) {
+      if (!isResourceId(other) || !(await isRelated(store, type, entity.id, other))) return false;
+    }
+    rendered[RELATION[type.name]] = required.map((value) => ({ value }));
+  }
+  return filter.matches(rendered);
 }

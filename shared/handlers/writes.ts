@@ -5,17 +5,17 @@ import { randomUUID } from "node:crypto";
 import { ScimError } from "../scim/errors";
 import { StoredResource, tagMatches } from "../scim/resource";
 import { ScimObject } from "../scim/coerce";
-import { StoreError } from "../store/errors";
+import { StoreError, newVersion } from "../store";
 import { StoredEntity } from "../store/resources";
 import { HandlerContext } from "../http/pipeline";
 
 export function newResource(doc: ScimObject): StoredResource {
   const now = new Date().toISOString();
-  return { id: randomUUID(), doc, created: now, lastModified: now, version: 1 };
+  return { id: randomUUID(), doc, created: now, lastModified: now, version: newVersion() };
 }
 
 export function nextRevision(previous: StoredEntity, doc: ScimObject): StoredResource {
-  return { id: previous.id, doc, created: previous.created, lastModified: new Date().toISOString(), version: previous.version + 1 };
+  return { id: previous.id, doc, created: previous.created, lastModified: new Date().toISOString(), version: newVersion() };
 }
 
 /** 412 when the client sent If-Match and the resource has moved on (RFC 7644 §3.14). */

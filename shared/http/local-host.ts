@@ -26,7 +26,15 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string | un
   });
 }
 
-function write(res: http.ServerResponse, response: ScimResponse): void {
+async function write(res: http.ServerResponse, response: ScimResponse): Promise<void> {
+  if (response.stream) {
+    res.writeHead(response.status, response.headers);
+    for await (const chunk of response.stream) {
+      if (!res.write(chunk)) await new Promise((resolve) => res.once("drain", resolve)); // backpressure: hold one chunk at most
+    }
+    res.end();
+    return;
+  }
   const payload = response.text ?? (response.body === undefined || response.status === 204 || response.status === 304 ? undefined : JSON.stringify(response.body));
   res.writeHead(response.status, { ...response.headers, ...(payload === undefined ? {} : { "Content-Length": Buffer.byteLength(payload) }) });
   res.end(payload);
@@ -38,14 +46,14 @@ async function serve(req: http.IncomingMessage, res: http.ServerResponse, logger
   if (!match || "allowed" in match) {
     const err = match ? ScimError.methodNotAllowed("Method not allowed.", match.allowed) : ScimError.notFound(`No endpoint at ${url.pathname}.`);
     req.resume();
-    write(res, errorResponse(err).response);
+    await write(res, errorResponse(err).response);
     return;
   }
   let body: string | undefined;
   try {
     body = await readBody(req, config().maxBodyBytes);
   } catch (e) {
-    write(res, errorResponse(e).response);
+    await write(res, errorResponse(e).response);
     return;
   }
   const scimRequest: ScimRequest = {
@@ -59,7 +67,7 @@ async function serve(req: http.IncomingMessage, res: http.ServerResponse, logger
     body,
     sourceIp: req.socket.remoteAddress,
   };
-  write(res, await runPipeline(match.item.name, match.item.auth, match.item.handler, scimRequest, logger));
+  await write(res, await runPipeline(match.item.name, match.item.auth, match.item.handler, scimRequest, logger));
 }
 
 export interface LocalHost { server: http.Server; port: number; url: string; close(): Promise<void> }
@@ -68,8 +76,10 @@ export interface LocalHost { server: http.Server; port: number; url: string; clo
 export function startLocalHost(port: number, logger?: Logger): Promise<LocalHost> {
   const server = http.createServer((req, res) => {
     serve(req, res, logger).catch((e) => {
-      console.error(e);
-      if (!res.headersSent) write(res, errorResponse(e).response);
+      // A stream that fails after its headers went out can only be cut off; the client sees a truncated body.
+      (logger ?? console).error(JSON.stringify({ error: (e as Error)?.stack ?? String(e) }));
+      if (!res.headersSent) void write(res, errorResponse(e).response);
+      else res.destroy();
     });
   });
   server.keepAliveTimeout = 65_000;

@@ -66,8 +66,13 @@ export async function runPipeline(routeName: string, auth: "scim" | "none", hand
     if (unexpected) logger.error(JSON.stringify({ requestId, route: routeName, error: (e as Error)?.stack ?? String(e) }));
   }
   const headers: Record<string, string> = { ...response.headers, "x-request-id": requestId };
-  if (store) headers["x-storage-round-trips"] = String(store.partition.trips);
-  if (response.body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) headers["Content-Type"] = SCIM_JSON;
+  // Counted until the response is produced; a streamed body's reads come after and are not included.
+  if (store) {
+    headers["x-storage-round-trips"] = String(store.partition.trips);
+    headers["x-storage-transactions"] = String(store.partition.transactions);
+  }
+  const hasBody = response.body !== undefined || response.stream !== undefined;
+  if (hasBody && !Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) headers["Content-Type"] = SCIM_JSON;
   // One line per request: no tokens, no bodies, no personal data (ids and the tenant key only).
   logger.info(JSON.stringify({
     requestId, route: routeName, method: req.method, status: response.status, ms: Date.now() - started,

@@ -1,6 +1,7 @@
 // THE route table: the Azure Functions registrations (functions/index.ts) and the local host
 // (local-host.ts) are both generated from it, so the two can never drift.
 import * as users from "../handlers/users";
+import * as groups from "../handlers/groups";
 import * as discovery from "../handlers/discovery";
 import { ScimError } from "../scim/errors";
 import { Handler, HandlerContext } from "./pipeline";
@@ -37,6 +38,14 @@ export const routes: Route[] = [
   { name: "replaceUser", methods: ["PUT"], route: `${SCIM}/Users/{id}`, auth: "scim", handler: users.replaceUser },
   { name: "patchUser", methods: ["PATCH"], route: `${SCIM}/Users/{id}`, auth: "scim", handler: users.patchUser },
   { name: "deleteUser", methods: ["DELETE"], route: `${SCIM}/Users/{id}`, auth: "scim", handler: users.deleteUser },
+
+  { name: "listGroups", methods: ["GET"], route: `${SCIM}/Groups`, auth: "scim", handler: groups.listGroups },
+  { name: "createGroup", methods: ["POST"], route: `${SCIM}/Groups`, auth: "scim", handler: groups.createGroup },
+  { name: "searchGroups", methods: ["POST"], route: `${SCIM}/Groups/.search`, auth: "scim", handler: groups.searchGroups },
+  { name: "getGroup", methods: ["GET"], route: `${SCIM}/Groups/{id}`, auth: "scim", handler: groups.getGroup },
+  { name: "replaceGroup", methods: ["PUT"], route: `${SCIM}/Groups/{id}`, auth: "scim", handler: groups.replaceGroup },
+  { name: "patchGroup", methods: ["PATCH"], route: `${SCIM}/Groups/{id}`, auth: "scim", handler: groups.patchGroup },
+  { name: "deleteGroup", methods: ["DELETE"], route: `${SCIM}/Groups/{id}`, auth: "scim", handler: groups.deleteGroup },
 
   { name: "bulk", methods: ["POST"], route: `${SCIM}/Bulk`, auth: "scim", handler: notImplemented("/Bulk") },
   { name: "me", methods: ALL, route: `${SCIM}/Me`, auth: "scim", handler: notImplemented("/Me") },

@@ -15,6 +15,8 @@ export interface ScimResponse {
   headers?: Record<string, string>;
   /** JSON body (rendered as application/scim+json unless a Content-Type header says otherwise). */
   body?: unknown;
-  /** Pre-rendered text body (used for streamed or non-JSON answers). */
+  /** Pre-rendered text body (non-JSON answers). */
   text?: string;
+  /** A JSON body sent chunk by chunk as it is produced (large member lists). */
+  stream?: AsyncIterable<string>;
 }

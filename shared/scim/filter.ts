@@ -1,26 +1,19 @@
 // Filters (RFC 7644 §3.4.2.2): parse with scim2-parse-filter, resolve every attribute against the
-// schema (case rules included), compile to a predicate, and plan the storage access: an id or index
-// point read when an `eq` on a key attribute decides the result, else a scan of the tenant's own
-// partition. Pure: no I/O.
+// schema (case rules included), compile to a predicate, and plan the storage access (query-plan.ts).
+// Pure: no I/O.
 import { Filter as LibFilter, Compare } from "scim2-parse-filter";
 import { Token, Tokens, parseFilter as libParseFilter, tokenizer } from "scim2-parse-filter/lib/src/parser";
 import { AttributeDef, findAttribute } from "./schemas/attribute";
 import { ResourceType, resolveAttribute } from "./resource-types";
 import { ScimError } from "./errors";
 import { ScimObject, isObject } from "./coerce";
+import { QueryPlan, RelationNeeds, planQuery, relationNeeds } from "./query-plan";
 
 export type Predicate = (resource: ScimObject) => boolean;
 
-/** How the store should find candidates; the predicate then decides. */
-export type QueryPlan =
-  | { kind: "id"; id: string }
-  | { kind: "index"; attribute: "userName" | "externalId" | "displayName"; value: string }
-  | { kind: "scan" };
-
-export interface CompiledFilter { plan: QueryPlan; matches: Predicate }
+export interface CompiledFilter { plan: QueryPlan; relation: RelationNeeds; matches: Predicate }
 
 const COMPARE_OPS = new Set(["eq", "ne", "co", "sw", "ew", "gt", "lt", "ge", "le"]);
-const INDEXED: Record<string, readonly string[]> = { User: ["userName", "externalId"], Group: ["displayName", "externalId"] };
 
 /** Parses filter text; legacy unquoted values (`externalId eq jyoung`, Q10) are read as strings. */
 export function parseFilterText(text: string): LibFilter {
@@ -72,7 +65,11 @@ function foldValuePathSubAttribute(f: LibFilter): LibFilter {
 /** Parses and compiles a filter for a resource type. */
 export function compileFilter(type: ResourceType, text: string): CompiledFilter {
   const parsed = parseFilterText(text);
-  return { plan: planQuery(type, parsed), matches: compile(parsed, (path) => resolveTopLevel(type, path)) };
+  return {
+    plan: planQuery(type, parsed),
+    relation: relationNeeds(type, parsed),
+    matches: compile(parsed, (path) => resolveTopLevel(type, path)),
+  };
 }
 
 interface Target { extension?: string; attr: AttributeDef; sub?: AttributeDef }
@@ -215,19 +212,4 @@ function ordered(op: string, diff: number): boolean {
     case "le": return diff <= 0;
     default: return false;
   }
-}
-
-/** An `eq` on id or an indexed attribute, alone or inside a top-level `and`, decides the candidates. */
-function planQuery(type: ResourceType, f: LibFilter): QueryPlan {
-  const clauses = f.op === "and" ? f.filters : [f];
-  for (const clause of clauses) {
-    if (clause.op !== "eq" || typeof clause.compValue !== "string") continue;
-    const found = resolveAttribute(type, clause.attrPath);
-    if (!found || found.extension || found.sub) continue;
-    if (found.attr.name === "id") return { kind: "id", id: clause.compValue };
-    if (INDEXED[type.name].includes(found.attr.name)) {
-      return { kind: "index", attribute: found.attr.name as "userName" | "externalId" | "displayName", value: clause.compValue };
-    }
-  }
-  return { kind: "scan" };
 }

@@ -66,6 +66,13 @@ export function project(type: ResourceType, resource: ScimObject, projection: Pr
 
 type Selection = { include?: Set<string>; exclude?: Set<string> };
 
+/** Shapes one element of a top-level multi-valued attribute as project() would (streamed members). */
+export function projectElement(type: ResourceType, projection: Projection, name: string, element: ScimObject): ScimObject {
+  const attr = type.schema.attributes.find((a) => a.name === name);
+  const selected = attr ? selectAttribute(projection, name, attr.returned, undefined) : true;
+  return typeof selected === "boolean" ? element : (pickSubAttributes(element, selected) as ScimObject);
+}
+
 /** true: whole attribute; false: omitted; a Selection: some sub-attributes only. */
 function selectAttribute(projection: Projection, name: string, returned: string, extension: string | undefined): boolean | Selection {
   if (returned === "never") return false;

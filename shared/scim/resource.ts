@@ -7,11 +7,12 @@ export interface StoredResource {
   doc: ScimObject;
   created: string;
   lastModified: string;
-  version: number;
+  /** Opaque, renewed on every write. */
+  version: string;
 }
 
-/** meta.version and the ETag header: a weak tag over the resource's revision counter. */
-export const versionTag = (version: number) => `W/"${version}"`;
+/** meta.version and the ETag header: a weak tag over the resource's version token. */
+export const versionTag = (version: string) => `W/"${version}"`;
 
 export function render(type: ResourceType, baseUrl: string, stored: StoredResource, extra: ScimObject = {}): ScimObject {
   return {
@@ -29,7 +30,18 @@ export function render(type: ResourceType, baseUrl: string, stored: StoredResour
 }
 
 /** If-Match / If-None-Match comparison (RFC 7232 weak comparison; `*` matches any). */
-export function tagMatches(header: string, version: number): boolean {
+export function tagMatches(header: string, version: string): boolean {
   const wanted = versionTag(version).replace(/^W\//, "");
   return header.split(",").map((t) => t.trim()).some((t) => t === "*" || t.replace(/^W\//, "") === wanted);
+}
+
+/** One element of Group.members, from a membership row. */
+export function memberElement(baseUrl: string, member: { value: string; type: string }): ScimObject {
+  const endpoint = member.type === "Group" ? "/Groups" : "/Users";
+  return { value: member.value, $ref: `${baseUrl}${endpoint}/${member.value}`, type: member.type };
+}
+
+/** One element of User.groups (read-only), from a reverse membership row; only direct membership is stored. */
+export function groupElement(baseUrl: string, groupId: string): ScimObject {
+  return { value: groupId, $ref: `${baseUrl}/Groups/${groupId}`, type: "direct" };
 }

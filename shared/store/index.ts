@@ -2,21 +2,28 @@
 // from the authenticated credential; nothing in a request can name another partition.
 import { Config } from "../config";
 import { tenantPartition } from "./keys";
-import { Partition, ResourceRows, USER_KIND, GROUP_KIND } from "./resources";
+import { Partition } from "./partition";
+import { ResourceRows, USER_KIND, GROUP_KIND } from "./resources";
+import { Memberships } from "./members";
 import { ensureTable, tableClient } from "./table";
 
 export { StoreError } from "./errors";
+export { newVersion } from "./versions";
 export type { StoredEntity } from "./resources";
+export type { MemberRef, MemberType, MemberDelta } from "./members";
 
 export interface TenantStore {
   partition: Partition;
   users: ResourceRows;
   groups: ResourceRows;
+  memberships: Memberships;
 }
 
 export async function openTenantStore(cfg: Config, tenant: string): Promise<TenantStore> {
   const table = tableClient(cfg);
   await ensureTable(table);
   const partition = new Partition(table, tenantPartition(tenant));
-  return { partition, users: new ResourceRows(partition, USER_KIND), groups: new ResourceRows(partition, GROUP_KIND) };
+  const users = new ResourceRows(partition, USER_KIND);
+  const groups = new ResourceRows(partition, GROUP_KIND);
+  return { partition, users, groups, memberships: new Memberships(partition, users, groups) };
 }

@@ -1,21 +1,23 @@
 // Resource rows (U:/G:) and their index rows (N:/X:/D:/Y:), written together in one entity-group
-// transaction so uniqueness and lookups can never disagree with the resource. Index rows carry a copy
-// of the document so an `eq` match is answered by one point read.
-import { TableClient, TableEntity, TableTransaction, odata } from "@azure/data-tables";
+// transaction so uniqueness and lookups can never disagree with the resource. User index rows carry a
+// copy of the document (an `eq` match is one point read); group index rows hold only the id, because
+// membership changes touch the group row without rewriting its index rows.
+import { TransactionAction } from "@azure/data-tables";
 import { StoredResource } from "../scim/resource";
 import { ScimObject } from "../scim/coerce";
 import { ROW, encodeKeyPart, foldCase, rangeEnd } from "./keys";
-import { StoreError, fromTableError } from "./errors";
+import { StoreError } from "./errors";
+import { Partition, ReadRow, inParallel } from "./partition";
 
 export interface IndexDef { attribute: string; row: string; fold: boolean }
-export interface ResourceKind { name: string; row: string; indexes: IndexDef[] }
+export interface ResourceKind { name: "User" | "Group"; row: string; indexes: IndexDef[]; indexCopies: boolean }
 
 export const USER_KIND: ResourceKind = {
-  name: "User", row: ROW.user,
+  name: "User", row: ROW.user, indexCopies: true,
   indexes: [{ attribute: "userName", row: ROW.userName, fold: true }, { attribute: "externalId", row: ROW.userExternalId, fold: false }],
 };
 export const GROUP_KIND: ResourceKind = {
-  name: "Group", row: ROW.group,
+  name: "Group", row: ROW.group, indexCopies: false,
   indexes: [{ attribute: "displayName", row: ROW.displayName, fold: true }, { attribute: "externalId", row: ROW.groupExternalId, fold: false }],
 };
 
@@ -23,25 +25,27 @@ export const GROUP_KIND: ResourceKind = {
 export interface StoredEntity extends StoredResource { etag?: string }
 
 const CHUNK = 30_000; // Edm.String holds 32K UTF-16 units; keep a margin
-const MAX_CHUNKS = 8;
+const MAX_CHUNKS = 8; // 8 × 30,000 UTF-16 units ≈ 480 KB, inside the 1 MiB entity limit
 
-type Row = TableEntity<Record<string, unknown>>;
-/** A row as read: keys and etag come from the service. */
-export type ReadRow = Record<string, unknown> & { partitionKey?: string; rowKey?: string; etag?: string };
+type Row = { partitionKey: string; rowKey: string } & Record<string, unknown>;
+
+/** Resource ids are server-generated UUIDs: anything else cannot exist and never reaches a key. */
+export const isResourceId = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id);
 
 export function indexRowKey(index: IndexDef, value: string): string {
   return index.row + encodeKeyPart(index.fold ? foldCase(value) : value);
 }
 
-/** The index rows a document needs, with the raw value each one stands for. */
-function indexRows(kind: ResourceKind, doc: ScimObject): Array<{ index: IndexDef; rowKey: string; value: string }> {
+/** The index rows a document needs. */
+function indexRows(kind: ResourceKind, doc: ScimObject): Array<{ index: IndexDef; rowKey: string }> {
   return kind.indexes.flatMap((index) => {
     const value = doc[index.attribute];
-    return typeof value === "string" ? [{ index, rowKey: indexRowKey(index, value), value }] : [];
+    return typeof value === "string" ? [{ index, rowKey: indexRowKey(index, value) }] : [];
   });
 }
 
-function toRow(partitionKey: string, rowKey: string, kindLetter: string, r: StoredResource): Row {
+/** The document, split over d0…d7 so it fits Table Storage's 32K-character string properties. */
+function documentRow(partitionKey: string, rowKey: string, kindLetter: string, r: StoredResource): Row {
   const json = JSON.stringify(r.doc);
   const chunks = Math.ceil(json.length / CHUNK) || 1;
   if (chunks > MAX_CHUNKS) throw new StoreError("too-large", `The resource is larger than ${MAX_CHUNKS * CHUNK} characters.`);
@@ -54,131 +58,102 @@ function fromRow(row: ReadRow, withEtag: boolean): StoredEntity {
   let json = "";
   for (let i = 0; i < Number(row.n); i++) json += row[`d${i}`] as string;
   return {
-    id: row.id as string, doc: JSON.parse(json) as ScimObject, version: Number(row.v),
+    id: row.id as string, doc: JSON.parse(json) as ScimObject, version: String(row.v),
     created: row.c as string, lastModified: row.m as string, etag: withEtag ? (row.etag as string) : undefined,
   };
 }
 
-/** The one per-request view of the table: bound to a tenant's partition, counting round trips. */
-export class Partition {
-  trips = 0;
-  constructor(readonly table: TableClient, readonly partitionKey: string) {}
-
-  async call<T>(work: () => Promise<T>): Promise<T> {
-    this.trips++;
-    try {
-      return await work();
-    } catch (e) {
-      throw e instanceof StoreError ? e : fromTableError(e);
-    }
-  }
-
-  /** 1 round trip: point read. Undefined when absent. */
-  async pointRead(rowKey: string): Promise<ReadRow | undefined> {
-    try {
-      return await this.call(() => this.table.getEntity<Record<string, unknown>>(this.partitionKey, rowKey));
-    } catch (e) {
-      if (e instanceof StoreError && e.code === "not-found") return undefined;
-      throw e;
-    }
-  }
-
-  /** ⌈rows/1000⌉ round trips: a RowKey range of this partition, page by page. */
-  async *range(from: string, to: string, select?: string[], extraFilter?: string): AsyncIterable<ReadRow> {
-    let filter = odata`PartitionKey eq ${this.partitionKey} and RowKey ge ${from} and RowKey lt ${to}`;
-    if (extraFilter) filter += ` and ${extraFilter}`;
-    const pages = this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter, select } }).byPage({ maxPageSize: 1000 });
-    while (true) {
-      const page = await this.call(() => pages.next());
-      if (page.done) return;
-      yield* page.value;
-    }
-  }
-
-  /** 1 round trip: an entity-group transaction (≤ 100 actions, same partition). */
-  async submit(transaction: TableTransaction): Promise<void> {
-    if (transaction.actions.length === 0) return;
-    await this.call(() => this.table.submitTransaction(transaction.actions));
-  }
-}
-
 export class ResourceRows {
-  constructor(private readonly p: Partition, private readonly kind: ResourceKind) {}
+  constructor(private readonly p: Partition, readonly kind: ResourceKind) {}
 
-  private key(id: string): string {
+  key(id: string): string {
     return this.kind.row + id;
+  }
+
+  private indexRow(index: IndexDef, rowKey: string, r: StoredResource): Row {
+    const pk = this.p.partitionKey;
+    if (this.kind.indexCopies) return documentRow(pk, rowKey, index.row[0], r);
+    return { partitionKey: pk, rowKey, k: index.row[0], id: r.id };
   }
 
   /** 1 round trip: point read of the resource row. */
   async get(id: string): Promise<StoredEntity | undefined> {
-    if (!/^[0-9a-f-]{36}$/.test(id)) return undefined; // ids are server-generated UUIDs; nothing else can exist
+    if (!isResourceId(id)) return undefined;
     const row = await this.p.pointRead(this.key(id));
     return row && fromRow(row, true);
   }
 
-  /** 1 round trip: point read of an index row, answered from its copy of the document. */
+  /** One round trip per id, 16 in flight; absent ids are left out, order is kept. */
+  async getMany(ids: string[]): Promise<StoredEntity[]> {
+    const found = await inParallel(ids, 16, (id) => this.get(id));
+    return found.filter((e): e is StoredEntity => e !== undefined);
+  }
+
+  /** 1 round trip (keys only): whether a resource with this id exists. */
+  async exists(id: string): Promise<boolean> {
+    return isResourceId(id) && (await this.p.pointRead(this.key(id), ["RowKey"])) !== undefined;
+  }
+
+  /**
+   * Users: 1 round trip, a point read of the index row answered from its copy of the document.
+   * Groups: 2 round trips, the index row then the group row.
+   */
   async findByIndex(attribute: string, value: string): Promise<StoredEntity | undefined> {
     const index = this.kind.indexes.find((i) => i.attribute === attribute);
     if (!index) throw new Error(`${this.kind.name} has no index on ${attribute}`);
     const row = await this.p.pointRead(indexRowKey(index, value));
     if (!row) return undefined;
-    const found = fromRow(row, false);
-    const stored = found.doc[attribute];
+    const found = this.kind.indexCopies ? fromRow(row, false) : await this.get(row.id as string);
+    const stored = found?.doc[attribute];
     // Over-long values are keyed by digest; compare the real value so the lookup stays exact.
     const same = typeof stored === "string" && (index.fold ? foldCase(stored) === foldCase(value) : stored === value);
     return same ? found : undefined;
   }
 
-  /**
-   * 1 round trip: [create resource row, create index rows] in one transaction. A clash on an index row
-   * is a StoreError "conflict" whose message names the attribute.
-   */
-  async insert(resource: StoredResource, extra: TableTransaction = new TableTransaction()): Promise<void> {
-    const tx = new TableTransaction();
-    const labels = ["id"];
-    tx.createEntity(toRow(this.p.partitionKey, this.key(resource.id), this.kind.row[0], resource));
-    for (const { index, rowKey } of indexRows(this.kind, resource.doc)) {
-      tx.createEntity(toRow(this.p.partitionKey, rowKey, index.row[0], resource));
-      labels.push(index.attribute);
-    }
-    tx.actions.push(...extra.actions);
-    await this.p.submit(tx).catch((e) => { throw this.labelled(e, labels); });
+  /** The actions creating a resource row and its index rows (a clash on an index row is a 409). */
+  insertActions(resource: StoredResource): TransactionAction[] {
+    const actions: TransactionAction[] = [["create", documentRow(this.p.partitionKey, this.key(resource.id), this.kind.row[0], resource)]];
+    for (const { index, rowKey } of indexRows(this.kind, resource.doc)) actions.push(["create", this.indexRow(index, rowKey, resource)]);
+    return actions;
   }
 
   /**
-   * 1 round trip: the resource row replaced under its ETag, unchanged index rows rewritten, index rows
-   * of changed values deleted and created. 412 → "precondition-failed" (re-read and re-apply);
-   * a clash on a new index value → "conflict".
+   * The actions replacing a resource row under its ETag (412 when another write got there first),
+   * rewriting unchanged index rows, and deleting/creating the index rows of changed values.
    */
-  async replace(previous: StoredEntity, next: StoredResource, extra: TableTransaction = new TableTransaction()): Promise<void> {
+  replaceActions(previous: StoredEntity, next: StoredResource): TransactionAction[] {
     if (!previous.etag) throw new Error("replace needs the resource row's ETag");
-    const tx = new TableTransaction();
-    const labels = ["id"];
-    tx.updateEntity(toRow(this.p.partitionKey, this.key(next.id), this.kind.row[0], next), "Replace", { etag: previous.etag });
+    const pk = this.p.partitionKey;
+    const actions: TransactionAction[] = [["update", documentRow(pk, this.key(next.id), this.kind.row[0], next), "Replace", { etag: previous.etag }]];
     const before = indexRows(this.kind, previous.doc);
     const after = indexRows(this.kind, next.doc);
     for (const { index, rowKey } of after) {
-      const row = toRow(this.p.partitionKey, rowKey, index.row[0], next);
-      if (before.some((b) => b.rowKey === rowKey)) tx.upsertEntity(row, "Replace");
-      else tx.createEntity(row);
-      labels.push(index.attribute);
+      const row = this.indexRow(index, rowKey, next);
+      const kept = before.some((b) => b.rowKey === rowKey);
+      if (!kept) actions.push(["create", row]);
+      else if (this.kind.indexCopies) actions.push(["upsert", row, "Replace"]);
     }
-    for (const { rowKey, index } of before) {
-      if (!after.some((a) => a.rowKey === rowKey)) {
-        tx.deleteEntity(this.p.partitionKey, rowKey);
-        labels.push(index.attribute);
-      }
+    for (const { rowKey } of before) {
+      if (!after.some((a) => a.rowKey === rowKey)) actions.push(["delete", { partitionKey: pk, rowKey }]);
     }
-    tx.actions.push(...extra.actions);
-    await this.p.submit(tx).catch((e) => { throw this.labelled(e, labels); });
+    return actions;
   }
 
-  /** The delete actions for a resource and its index rows (the caller submits them, with its membership rows). */
-  deleteActions(previous: StoredEntity): TableTransaction {
-    const tx = new TableTransaction();
-    tx.deleteEntity(this.p.partitionKey, this.key(previous.id));
-    for (const { rowKey } of indexRows(this.kind, previous.doc)) tx.deleteEntity(this.p.partitionKey, rowKey);
-    return tx;
+  /** The actions deleting a resource row and its index rows. */
+  deleteActions(previous: StoredResource): TransactionAction[] {
+    const pk = this.p.partitionKey;
+    return [this.key(previous.id), ...indexRows(this.kind, previous.doc).map((r) => r.rowKey)]
+      .map((rowKey): TransactionAction => ["delete", { partitionKey: pk, rowKey }]);
+  }
+
+  /** 1 round trip: resource row and index rows created in one transaction; 409 names the clashing attribute. */
+  async insert(resource: StoredResource, extra: TransactionAction[] = []): Promise<void> {
+    await this.submitLabelled([...this.insertActions(resource), ...extra]);
+  }
+
+  /** 1 round trip: the conditional replace (412 → "precondition-failed", a taken unique value → "conflict"). */
+  async replace(previous: StoredEntity, next: StoredResource, extra: TransactionAction[] = []): Promise<void> {
+    await this.submitLabelled([...this.replaceActions(previous, next), ...extra]);
   }
 
   /** ⌈n/1000⌉ round trips: every id of this kind, in RowKey order (keys only). */
@@ -194,8 +169,7 @@ export class ResourceRows {
     if (ids.length === 0) return [];
     const wanted = new Set(ids);
     const out: StoredEntity[] = [];
-    const to = this.key(ids[ids.length - 1]) + "\u0000";
-    for await (const row of this.p.range(this.key(ids[0]), to)) {
+    for await (const row of this.p.range(this.key(ids[0]), this.key(ids[ids.length - 1]) + "\u0000")) {
       const entity = fromRow(row, true);
       if (wanted.has(entity.id)) out.push(entity);
     }
@@ -208,11 +182,15 @@ export class ResourceRows {
     for await (const row of this.p.range(prefix, rangeEnd(prefix))) yield fromRow(row, true);
   }
 
-  private labelled(e: unknown, labels: string[]): unknown {
-    if (e instanceof StoreError && e.code === "conflict") {
-      const label = e.failedIndex === undefined ? undefined : labels[e.failedIndex];
-      return new StoreError("conflict", label ? `${label} is already in use` : e.message, e.failedIndex);
+  /** Submits a transaction; a clash on a unique index row becomes a conflict naming its attribute. */
+  async submitLabelled(actions: TransactionAction[]): Promise<void> {
+    try {
+      await this.p.submit(actions);
+    } catch (e) {
+      if (!(e instanceof StoreError) || e.code !== "conflict" || e.failedIndex === undefined) throw e;
+      const rowKey = (actions[e.failedIndex]?.[1] as { rowKey?: string } | undefined)?.rowKey ?? "";
+      const index = this.kind.indexes.find((i) => rowKey.startsWith(i.row));
+      throw new StoreError("conflict", index ? `${index.attribute} is already in use` : e.message, e.failedIndex);
     }
-    return e;
   }
 }

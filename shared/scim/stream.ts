@@ -1,0 +1,38 @@
+// JSON written as a sequence of text chunks, so a 100,000-member group or a page of large groups is
+// sent while it is read instead of being built in memory first. Pure: no I/O (the caller supplies
+// the async sources).
+import { LIST_RESPONSE } from "./urns";
+import { ScimObject } from "./coerce";
+
+/** A resource whose `key` array is filled from `elements` as they arrive, ~one chunk per `batch`. */
+export async function* resourceWithStreamedArray(resource: ScimObject, key: string, elements: AsyncIterable<ScimObject>,
+  batch = 1000): AsyncIterable<string> {
+  const head = JSON.stringify(resource);
+  yield head.slice(0, -1) + (head === "{}" ? "" : ",") + JSON.stringify(key) + ":[";
+  let pending: string[] = [];
+  let first = true;
+  for await (const element of elements) {
+    pending.push(JSON.stringify(element));
+    if (pending.length >= batch) {
+      yield (first ? "" : ",") + pending.join(",");
+      first = false;
+      pending = [];
+    }
+  }
+  if (pending.length > 0) yield (first ? "" : ",") + pending.join(",");
+  yield "]}";
+}
+
+/** A ListResponse whose resources are each a plain object or a stream of chunks (RFC 7644 §3.4.2). */
+export async function* listResponseStream(totalResults: number, startIndex: number,
+  resources: Array<ScimObject | AsyncIterable<string>>): AsyncIterable<string> {
+  const head = { schemas: [LIST_RESPONSE], totalResults, startIndex, itemsPerPage: resources.length };
+  yield JSON.stringify(head).slice(0, -1) + ',"Resources":[';
+  for (let i = 0; i < resources.length; i++) {
+    const r = resources[i];
+    if (i > 0) yield ",";
+    if (Symbol.asyncIterator in r) yield* r as AsyncIterable<string>;
+    else yield JSON.stringify(r);
+  }
+  yield "]}";
+}

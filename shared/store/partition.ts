@@ -1,0 +1,79 @@
+// One tenant's partition: the only way the store reaches Table Storage. Every call is counted as a
+// round trip, every failure becomes a StoreError, and every query is pinned to this PartitionKey.
+import { TableClient, TransactionAction, odata } from "@azure/data-tables";
+import { StoreError, fromTableError } from "./errors";
+
+/** A row as read: keys and etag come from the service. */
+export type ReadRow = Record<string, unknown> & { partitionKey?: string; rowKey?: string; etag?: string };
+
+/** Entity-group transactions hold at most 100 operations (same partition, each entity once). */
+export const MAX_BATCH = 100;
+
+export class Partition {
+  /** Round trips made through this view (reported per request as x-storage-round-trips). */
+  trips = 0;
+  /** How many of them were entity-group transactions (x-storage-transactions). */
+  transactions = 0;
+  constructor(readonly table: TableClient, readonly partitionKey: string) {}
+
+  async call<T>(work: () => Promise<T>, counted = true): Promise<T> {
+    if (counted) this.trips++;
+    try {
+      return await work();
+    } catch (e) {
+      throw e instanceof StoreError ? e : fromTableError(e);
+    }
+  }
+
+  /** 1 round trip: point read. Undefined when absent. */
+  async pointRead(rowKey: string, select?: string[]): Promise<ReadRow | undefined> {
+    try {
+      return await this.call(() => this.table.getEntity<Record<string, unknown>>(this.partitionKey, rowKey,
+        select ? { queryOptions: { select } } : undefined));
+    } catch (e) {
+      if (e instanceof StoreError && e.code === "not-found") return undefined;
+      throw e;
+    }
+  }
+
+  /** ⌈rows/1000⌉ round trips: RowKeys in [from, to) of this partition, streamed page by page. */
+  async *range(from: string, to: string, select?: string[]): AsyncIterable<ReadRow> {
+    const filter = odata`PartitionKey eq ${this.partitionKey} and RowKey ge ${from} and RowKey lt ${to}`;
+    const pages = this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter, select } }).byPage({ maxPageSize: 1000 });
+    while (true) {
+      // The SDK ends the iteration without a request once no continuation is left, so only pages count.
+      const page = await this.call(() => pages.next(), false);
+      if (page.done) return;
+      this.trips++;
+      yield* page.value;
+    }
+  }
+
+  /** 1 round trip: one entity-group transaction (atomic, in order, ≤ 100 actions). */
+  async submit(actions: TransactionAction[]): Promise<void> {
+    if (actions.length === 0) return;
+    if (actions.length > MAX_BATCH) throw new Error(`a transaction holds at most ${MAX_BATCH} actions, got ${actions.length}`);
+    this.transactions++;
+    await this.call(() => this.table.submitTransaction(actions));
+  }
+}
+
+/** Runs tasks with at most `limit` in flight; rejects with the first failure after the others settle. */
+export async function inParallel<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  let failure: unknown;
+  const worker = async () => {
+    while (next < items.length && failure === undefined) {
+      const i = next++;
+      try {
+        results[i] = await task(items[i]);
+      } catch (e) {
+        failure ??= e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure !== undefined) throw failure;
+  return results;
+}
