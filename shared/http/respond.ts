@@ -35,5 +35,6 @@ export function storeErrorToScim(e: StoreError): ScimError {
 export function errorResponse(e: unknown): { response: ScimResponse; unexpected: boolean } {
   const scim = e instanceof ScimError ? e : e instanceof StoreError ? storeErrorToScim(e) : undefined;
   const err = scim ?? ScimError.internal();
-  return { response: { status: err.status, body: err.toBody(), headers: err.headers }, unexpected: scim === undefined };
+  // The content type is set here too: a host answering before the pipeline (413 while reading the body) still sends SCIM JSON.
+  return { response: { status: err.status, body: err.toBody(), headers: { "Content-Type": SCIM_JSON, ...err.headers } }, unexpected: scim === undefined };
 }
