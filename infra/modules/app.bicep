@@ -1,0 +1,190 @@
+// The SCIM function app on its own Flex Consumption plan: runtime, scale, the blob container it
+// deploys from, every app setting the code reads (identity-based, no keys), and the site-scoped
+// code-deploy role for the pipeline.
+
+@description('Globally unique site name; also the default host name unless the platform assigns a unique one.')
+param name string
+
+param planName string
+param location string
+param tags object
+
+@description('Resource id and client id of the user-assigned identity the app runs as.')
+param identityId string
+param identityClientId string
+
+param storageAccountName string
+param deploymentContainerName string
+param tableName string
+param keyVaultUri string
+param appInsightsName string
+
+@allowed([
+  '20'
+  '22'
+])
+param nodeVersion string
+
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int
+
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int
+
+@minValue(0)
+param alwaysReadyInstances int
+
+param credentialCacheSeconds int
+param accessTokenMinutes int
+param authFailureLimit int
+param authFailureWindowSeconds int
+param maxBodyBytes int
+
+param deployerPrincipalId string
+
+@allowed([
+  'ServicePrincipal'
+  'User'
+  'Group'
+])
+param deployerPrincipalType string
+
+var websiteContributor = 'de139f84-1756-47ae-9be6-808fbbe84772' // Website Contributor
+
+// All HTTP functions scale as one group named 'http' on Flex Consumption.
+var alwaysReadyHttp = [
+  {
+    name: 'http'
+    instanceCount: alwaysReadyInstances
+  }
+]
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: storageAccountName
+}
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: appInsightsName
+}
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    tier: 'FlexConsumption'
+    name: 'FC1'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource site 'Microsoft.Web/sites@2024-04-01' = {
+  name: name
+  location: location
+  // azd finds the service's target by this tag.
+  tags: union(tags, { 'azd-service-name': 'api' })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityId}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    siteConfig: {
+      // Not 1.3: Entra's provisioning client negotiates TLS 1.2 only and would be locked out.
+      minTlsVersion: '1.2'
+      scmMinTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      http20Enabled: true
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        instanceMemoryMB: instanceMemoryMB
+        maximumInstanceCount: maximumInstanceCount
+        // Always-ready instances keep the endpoint warm for Entra's first request of a cycle; billed.
+        alwaysReady: alwaysReadyInstances > 0 ? alwaysReadyHttp : []
+      }
+      runtime: {
+        name: 'node'
+        version: nodeVersion
+      }
+    }
+  }
+
+  // Deployments authenticate with Entra ID (Website Contributor), never with publishing passwords.
+  resource ftpPolicy 'basicPublishingCredentialsPolicies' = {
+    name: 'ftp'
+    properties: {
+      allow: false
+    }
+  }
+
+  resource scmPolicy 'basicPublishingCredentialsPolicies' = {
+    name: 'scm'
+    properties: {
+      allow: false
+    }
+  }
+
+  // Flex Consumption takes runtime and scale from functionAppConfig, so FUNCTIONS_WORKER_RUNTIME and
+  // friends are absent on purpose. Nothing here is a secret: storage is reached by identity, and the
+  // Application Insights connection string only names the endpoint (local auth is disabled).
+  resource appSettings 'config' = {
+    name: 'appsettings'
+    properties: {
+      AzureWebJobsStorage__credential: 'managedidentity'
+      AzureWebJobsStorage__clientId: identityClientId
+      AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
+      AzureWebJobsStorage__tableServiceUri: storage.properties.primaryEndpoints.table
+      APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
+      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+      AZURE_CLIENT_ID: identityClientId
+      SCIM_STORAGE_TABLE_ENDPOINT: storage.properties.primaryEndpoints.table
+      SCIM_TABLE_NAME: tableName
+      SCIM_KEY_VAULT_URI: keyVaultUri
+      SCIM_PUBLIC_BASE_URL: 'https://${site.properties.defaultHostName}'
+      SCIM_CREDENTIAL_CACHE_SECONDS: string(credentialCacheSeconds)
+      SCIM_ACCESS_TOKEN_MINUTES: string(accessTokenMinutes)
+      SCIM_AUTH_FAILURE_LIMIT: string(authFailureLimit)
+      SCIM_AUTH_FAILURE_WINDOW_SECONDS: string(authFailureWindowSeconds)
+      SCIM_MAX_BODY_BYTES: string(maxBodyBytes)
+    }
+  }
+}
+
+// Lets a code-only deploy identity publish the package; Contributor on the group would also do, but
+// this is the least the functions action needs.
+resource deployerCodeDeploy 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(deployerPrincipalId)) {
+  name: guid(site.id, deployerPrincipalId, websiteContributor)
+  scope: site
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', websiteContributor)
+    principalId: deployerPrincipalId
+    principalType: deployerPrincipalType
+  }
+}
+
+output name string = site.name
+output defaultHostName string = site.properties.defaultHostName
+output tenantUrl string = 'https://${site.properties.defaultHostName}/scim/v2'

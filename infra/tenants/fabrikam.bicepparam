@@ -1,0 +1,11 @@
+// Fabrikam Inc: a warm endpoint (one always-ready instance) on small instances, zone-redundant storage.
+using '../main.bicep'
+
+param tenantSlug = 'fabrikam'
+param location = 'eastus2'
+param instanceMemoryMB = 512
+param alwaysReadyInstances = 1
+param storageSku = 'Standard_ZRS'
+param tags = {
+  customer: 'Fabrikam Inc'
+}
