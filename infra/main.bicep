@@ -158,23 +158,31 @@ module keyVault 'modules/key-vault.bicep' = {
   }
 }
 
+// Modules below take names, not other modules' outputs, and read what they need through `existing`:
+// parameters known before deployment let `what-if` look inside every module instead of skipping it.
 module rbac 'modules/rbac.bicep' = {
   name: 'scim-rbac'
+  dependsOn: [
+    identity
+    storage
+    keyVault
+    monitoring
+  ]
   params: {
-    appPrincipalId: identity.outputs.principalId
+    identityName: names.identity
     deployerPrincipalId: deployerPrincipalId
     deployerPrincipalType: deployerPrincipalType
     operatorGroupId: operatorGroupId
-    storageAccountName: storage.outputs.name
+    storageAccountName: names.storage
     deploymentContainerName: deploymentContainerName
-    keyVaultName: keyVault.outputs.name
-    appInsightsName: monitoring.outputs.appInsightsName
+    keyVaultName: names.keyVault
+    appInsightsName: names.appInsights
   }
 }
 
 module app 'modules/app.bicep' = {
   name: 'scim-app'
-  // The app's data-plane roles exist before its host first reaches storage.
+  // After rbac: the app's data-plane roles exist before its host first reaches storage.
   dependsOn: [
     rbac
   ]
@@ -183,13 +191,12 @@ module app 'modules/app.bicep' = {
     planName: names.plan
     location: location
     tags: allTags
-    identityId: identity.outputs.id
-    identityClientId: identity.outputs.clientId
-    storageAccountName: storage.outputs.name
+    identityName: names.identity
+    storageAccountName: names.storage
     deploymentContainerName: deploymentContainerName
-    tableName: storage.outputs.tableName
-    keyVaultUri: keyVault.outputs.uri
-    appInsightsName: monitoring.outputs.appInsightsName
+    tableName: tableName
+    keyVaultName: names.keyVault
+    appInsightsName: names.appInsights
     nodeVersion: nodeVersion
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
@@ -209,6 +216,6 @@ module app 'modules/app.bicep' = {
 output SCIM_TENANT_SLUG string = tenantSlug
 output SCIM_TENANT_URL string = app.outputs.tenantUrl
 output AZURE_FUNCTION_APP_NAME string = app.outputs.name
-output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+output AZURE_KEY_VAULT_NAME string = names.keyVault
 output AZURE_KEY_VAULT_URI string = keyVault.outputs.uri
-output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_STORAGE_ACCOUNT_NAME string = names.storage

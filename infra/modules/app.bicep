@@ -9,14 +9,13 @@ param planName string
 param location string
 param tags object
 
-@description('Resource id and client id of the user-assigned identity the app runs as.')
-param identityId string
-param identityClientId string
+@description('The user-assigned identity the app runs as.')
+param identityName string
 
 param storageAccountName string
 param deploymentContainerName string
 param tableName string
-param keyVaultUri string
+param keyVaultName string
 param appInsightsName string
 
 @allowed([
@@ -64,6 +63,14 @@ var alwaysReadyHttp = [
   }
 ]
 
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' existing = {
+  name: identityName
+}
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
+  name: keyVaultName
+}
+
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
 }
@@ -95,7 +102,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
   identity: {
     type: 'UserAssigned'
     userAssignedIdentities: {
-      '${identityId}': {}
+      '${identity.id}': {}
     }
   }
   properties: {
@@ -115,7 +122,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
           value: '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
           authentication: {
             type: 'UserAssignedIdentity'
-            userAssignedIdentityResourceId: identityId
+            userAssignedIdentityResourceId: identity.id
           }
         }
       }
@@ -146,30 +153,31 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       allow: false
     }
   }
+}
 
-  // Flex Consumption takes runtime and scale from functionAppConfig, so FUNCTIONS_WORKER_RUNTIME and
-  // friends are absent on purpose. Nothing here is a secret: storage is reached by identity, and the
-  // Application Insights connection string only names the endpoint (local auth is disabled).
-  resource appSettings 'config' = {
-    name: 'appsettings'
-    properties: {
-      AzureWebJobsStorage__credential: 'managedidentity'
-      AzureWebJobsStorage__clientId: identityClientId
-      AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
-      AzureWebJobsStorage__tableServiceUri: storage.properties.primaryEndpoints.table
-      APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
-      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
-      AZURE_CLIENT_ID: identityClientId
-      SCIM_STORAGE_TABLE_ENDPOINT: storage.properties.primaryEndpoints.table
-      SCIM_TABLE_NAME: tableName
-      SCIM_KEY_VAULT_URI: keyVaultUri
-      SCIM_PUBLIC_BASE_URL: 'https://${site.properties.defaultHostName}'
-      SCIM_CREDENTIAL_CACHE_SECONDS: string(credentialCacheSeconds)
-      SCIM_ACCESS_TOKEN_MINUTES: string(accessTokenMinutes)
-      SCIM_AUTH_FAILURE_LIMIT: string(authFailureLimit)
-      SCIM_AUTH_FAILURE_WINDOW_SECONDS: string(authFailureWindowSeconds)
-      SCIM_MAX_BODY_BYTES: string(maxBodyBytes)
-    }
+// Flex Consumption takes runtime and scale from functionAppConfig, so FUNCTIONS_WORKER_RUNTIME and
+// friends are absent on purpose. Nothing here is a secret: storage is reached by identity, and the
+// Application Insights connection string only names the endpoint (local auth is disabled).
+resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
+  parent: site
+  name: 'appsettings'
+  properties: {
+    AzureWebJobsStorage__credential: 'managedidentity'
+    AzureWebJobsStorage__clientId: identity.properties.clientId
+    AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
+    AzureWebJobsStorage__tableServiceUri: storage.properties.primaryEndpoints.table
+    APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
+    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.properties.clientId};Authorization=AAD'
+    AZURE_CLIENT_ID: identity.properties.clientId
+    SCIM_STORAGE_TABLE_ENDPOINT: storage.properties.primaryEndpoints.table
+    SCIM_TABLE_NAME: tableName
+    SCIM_KEY_VAULT_URI: vault.properties.vaultUri
+    SCIM_PUBLIC_BASE_URL: 'https://${site.properties.defaultHostName}'
+    SCIM_CREDENTIAL_CACHE_SECONDS: string(credentialCacheSeconds)
+    SCIM_ACCESS_TOKEN_MINUTES: string(accessTokenMinutes)
+    SCIM_AUTH_FAILURE_LIMIT: string(authFailureLimit)
+    SCIM_AUTH_FAILURE_WINDOW_SECONDS: string(authFailureWindowSeconds)
+    SCIM_MAX_BODY_BYTES: string(maxBodyBytes)
   }
 }
 

@@ -1,9 +1,11 @@
 // Least-privilege data-plane roles on the tenant's storage, vault and Application Insights: for the
 // app's managed identity, the pipeline identity and (optionally) an operators group. The site-scoped
 // code-deploy role lives in app.bicep, beside the site. Names are guid(scope, principal, role), so a
-// re-deployment finds the same assignments instead of failing on duplicates.
+// re-deployment finds the same assignments instead of failing on duplicates. The app's identity enters
+// names by resource id: a name must be known when the deployment starts, its principal id is not.
 
-param appPrincipalId string
+@description('The user-assigned identity the app runs as.')
+param identityName string
 
 @description('Object id of the identity that deploys and mints credentials; empty = no assignments.')
 param deployerPrincipalId string
@@ -31,6 +33,10 @@ var roles = {
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb' // Monitoring Metrics Publisher
 }
 
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' existing = {
+  name: identityName
+}
+
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
 
@@ -54,22 +60,22 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
 // Host storage (leases, keys, the deployment package). Blob Data Owner is the documented minimum for
 // AzureWebJobsStorage with an identity; queues are not granted because the app has only HTTP triggers.
 resource appBlobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storage.id, appPrincipalId, roles.storageBlobDataOwner)
+  name: guid(storage.id, identity.id, roles.storageBlobDataOwner)
   scope: storage
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner)
-    principalId: appPrincipalId
+    principalId: identity.properties.principalId
     principalType: 'ServicePrincipal'
   }
 }
 
 // The SCIM table, and the host's diagnostic-event tables, which is why the scope is the account.
 resource appTableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storage.id, appPrincipalId, roles.storageTableDataContributor)
+  name: guid(storage.id, identity.id, roles.storageTableDataContributor)
   scope: storage
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
-    principalId: appPrincipalId
+    principalId: identity.properties.principalId
     principalType: 'ServicePrincipal'
   }
 }
@@ -77,22 +83,22 @@ resource appTableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01
 // Secrets Officer rather than Secrets User: the app creates and rotates its own OAuth signing keys
 // (secret oauth-signing-keys) on first use, which needs secret writes, not only reads.
 resource appSecretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(vault.id, appPrincipalId, roles.keyVaultSecretsOfficer)
+  name: guid(vault.id, identity.id, roles.keyVaultSecretsOfficer)
   scope: vault
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsOfficer)
-    principalId: appPrincipalId
+    principalId: identity.properties.principalId
     principalType: 'ServicePrincipal'
   }
 }
 
 // Telemetry with Entra ID authentication (the component has local auth disabled).
 resource appMetricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(appInsights.id, appPrincipalId, roles.monitoringMetricsPublisher)
+  name: guid(appInsights.id, identity.id, roles.monitoringMetricsPublisher)
   scope: appInsights
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
-    principalId: appPrincipalId
+    principalId: identity.properties.principalId
     principalType: 'ServicePrincipal'
   }
 }

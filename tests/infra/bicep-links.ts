@@ -38,6 +38,27 @@ export function valueFindings(file: string, param: ParamDecl, value: Node | unde
   return out;
 }
 
+/** Resource members known before deployment; anything else is read at run time. */
+const DEPLOY_TIME_MEMBERS = new Set(["id", "name", "type", "apiVersion"]);
+
+/**
+ * A module param fed from another module's outputs or a resource's run-time properties makes
+ * `what-if` skip that module ("short-circuit"); pass names and read the rest through `existing`.
+ */
+function runtimeValueFindings(f: BicepFile, moduleName: string, key: string, value: Node | undefined): Finding[] {
+  if (!value) return [];
+  const out: Finding[] = [];
+  for (const m of [value, ...value.descendantsOfType("member_expression")]) {
+    if (m.type !== "member_expression") continue;
+    const obj = m.childForFieldName("object");
+    const prop = m.childForFieldName("property")?.text ?? "";
+    if (obj?.type !== "identifier") continue;
+    const runtime = (f.modules.has(obj.text) && prop === "outputs") || (f.resources.some((r) => r.name === obj.text) && !DEPLOY_TIME_MEMBERS.has(prop));
+    if (runtime) out.push(at(f.path, m, "module-runtime-param", `module '${moduleName}': param '${key}' reads ${m.text} at run time, so what-if cannot evaluate the module`));
+  }
+  return out;
+}
+
 export function moduleFindings(f: BicepFile, files: Map<string, BicepFile>, reads: ModuleOutputRead[]): Finding[] {
   const out: Finding[] = [];
   for (const m of f.modules.values()) {
@@ -57,6 +78,7 @@ export function moduleFindings(f: BicepFile, files: Map<string, BicepFile>, read
       const key = propertyKey(prop);
       if (!key) continue;
       given.add(key);
+      out.push(...runtimeValueFindings(f, m.name, key, propertyValue(prop)));
       const decl = mod.params.get(key);
       if (!decl) out.push(at(f.path, propertyKeyNode(prop), "module-param-unknown", `module '${m.name}': '${key}' is not a param of ${target}`));
       else out.push(...valueFindings(f.path, decl, propertyValue(prop)));

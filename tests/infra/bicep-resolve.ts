@@ -3,7 +3,7 @@
 // read on a resource or module symbol, and collects `module.outputs.x` reads for cross-file checks.
 import type { Node } from "./bicep-grammar";
 import type { BicepFile, ModuleDecl, ResourceDecl } from "./bicep-model";
-import { codeChildren, declaredName, descendants } from "./bicep-syntax";
+import { codeChildren, declaredName, decoratorsOf, descendants } from "./bicep-syntax";
 import { BUILTIN_DECORATORS, BUILTIN_FUNCTIONS, BUILTIN_NAMESPACES, BUILTIN_TYPE_NAMES, MODULE_MEMBERS, RESOURCE_MEMBERS } from "./bicep-builtins";
 import { Finding, at } from "./finding";
 
@@ -126,6 +126,7 @@ export function resolveFile(f: BicepFile): Resolution {
   const g = globals(f);
   const bs = binders(f);
 
+  const used = new Set<string>();
   const lookup = (id: Node): Symbol | undefined => {
     const visible = bs.filter((b) => contains(b.scope, id) && id.startIndex >= b.from);
     for (const b of visible) {
@@ -134,6 +135,7 @@ export function resolveFile(f: BicepFile): Resolution {
     }
     const s = g.get(id.text);
     if (visible.some((b) => b.isFunction) && s && !["type", "func", "import", "namespace"].includes(s.kind)) return undefined;
+    if (s) used.add(id.text);
     return s;
   };
 
@@ -196,6 +198,14 @@ export function resolveFile(f: BicepFile): Resolution {
         if (output) moduleOutputReads.push({ module: sym.module, output: output.text, node: output });
       }
     }
+  }
+  // A template's params and vars must be used (exported vars are used by importers); parameter files
+  // are exempt, their vars exist to be assigned.
+  if (f.kind === "bicep") {
+    for (const p of f.params.values())
+      if (!used.has(p.name)) findings.push(at(f.path, declaredName(p.node), "unused-declaration", `param '${p.name}' is never used`));
+    for (const [name, node] of f.vars)
+      if (!used.has(name) && !decoratorsOf(node).some((d) => d.name === "export")) findings.push(at(f.path, declaredName(node), "unused-declaration", `var '${name}' is never used`));
   }
   return { findings, moduleOutputReads };
 }

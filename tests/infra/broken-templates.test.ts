@@ -39,8 +39,10 @@ const cases: Case[] = [
   { name: "a duplicate declaration", edits: [{ file: MAIN, find: "var tableName = 'scim'", replace: "var tableName = 'scim'\nvar tableName = 'users'" }], rule: "duplicate-declaration" },
   // modules
   { name: "a module output that does not exist", edits: [{ file: MAIN, find: "app.outputs.tenantUrl", replace: "app.outputs.tenantURL" }], rule: "module-output", lineOfText: "app.outputs.tenantURL" },
-  { name: "a module missing a required param", edits: [{ file: MAIN, find: "    tableName: tableName\n", replace: "" }], rule: "module-param-missing" },
+  { name: "a module missing a required param", edits: [{ file: MAIN, find: "    skuName: storageSku\n", replace: "" }], rule: "module-param-missing" },
   { name: "a module given an undeclared param", edits: [{ file: MAIN, find: "    softDeleteRetentionInDays: keyVaultSoftDeleteDays\n", replace: "    softDeleteRetentionInDays: keyVaultSoftDeleteDays\n    purgeProtection: false\n" }], rule: "module-param-unknown" },
+  { name: "a module param read from another module's outputs", edits: [{ file: MAIN, find: "    keyVaultName: names.keyVault\n    appInsightsName: names.appInsights\n    nodeVersion", replace: "    keyVaultName: keyVault.outputs.name\n    appInsightsName: names.appInsights\n    nodeVersion" }], rule: "module-runtime-param", lineOfText: "keyVaultName: keyVault.outputs.name" },
+  { name: "an unused param", edits: [{ file: MAIN, find: "param tags object = {}", replace: "param tags object = {}\nparam region string = 'westeurope'" }], rule: "unused-declaration", lineOfText: "param region" },
   { name: "a module path that does not exist", edits: [{ file: MAIN, find: "'modules/key-vault.bicep'", replace: "'modules/keyvault.bicep'" }], rule: "module-path" },
   { name: "a registry module", edits: [{ file: MAIN, find: "'modules/identity.bicep'", replace: "'br/public:avm/res/managed-identity/user-assigned-identity:0.4.1'" }], rule: "registry-module" },
   // parameter files
@@ -70,24 +72,24 @@ const cases: Case[] = [
   // secrets
   {
     name: "host storage by account key",
-    edits: [{ file: APP, find: "      AzureWebJobsStorage__credential: 'managedidentity'\n", replace: "      AzureWebJobsStorage: 'DefaultEndpointsProtocol=https;AccountName=${storage.name};AccountKey=${storage.listKeys().keys[0].value}'\n      AzureWebJobsStorage__credential: 'managedidentity'\n" }],
+    edits: [{ file: APP, find: "    AzureWebJobsStorage__credential: 'managedidentity'\n", replace: "    AzureWebJobsStorage: 'DefaultEndpointsProtocol=https;AccountName=${storage.name};AccountKey=${storage.listKeys().keys[0].value}'\n    AzureWebJobsStorage__credential: 'managedidentity'\n" }],
     rule: "no-list-keys",
   },
-  { name: "a connection string in a string", edits: [{ file: APP, find: "      AzureWebJobsStorage__credential: 'managedidentity'\n", replace: "      SCIM_X: 'DefaultEndpointsProtocol=https;AccountName=x;AccountKey=abc'\n      AzureWebJobsStorage__credential: 'managedidentity'\n" }], rule: "no-secret-strings" },
+  { name: "a connection string in a string", edits: [{ file: APP, find: "    AzureWebJobsStorage__credential: 'managedidentity'\n", replace: "    SCIM_X: 'DefaultEndpointsProtocol=https;AccountName=x;AccountKey=abc'\n    AzureWebJobsStorage__credential: 'managedidentity'\n" }], rule: "no-secret-strings" },
   { name: "an output that leaks a key", edits: [{ file: STORAGE, find: "output name string = storage.name", replace: "output name string = storage.name\noutput primaryKey string = storage.listKeys().keys[0].value" }], rule: "output-secret" },
   { name: "a @secure() output", edits: [{ file: MAIN, find: "output SCIM_TENANT_SLUG string", replace: "@secure()\noutput SCIM_TENANT_SLUG string" }], rule: "output-secret" },
-  { name: "a connection string outside the App Insights setting", edits: [{ file: MAIN, find: "output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name", replace: "output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name\nvar aiConnection = monitoring.outputs.connectionString" }], rule: "no-connection-strings" },
+  { name: "a connection string outside the App Insights setting", edits: [{ file: MAIN, find: "output AZURE_STORAGE_ACCOUNT_NAME string = names.storage", replace: "output AZURE_STORAGE_ACCOUNT_NAME string = names.storage\noutput aiConnection string = monitoring.outputs.connectionString" }], rule: "no-connection-strings" },
   // roles
   { name: "a role GUID not on the allow-list (Contributor)", edits: [{ file: APP, find: "'de139f84-1756-47ae-9be6-808fbbe84772' // Website Contributor", replace: "'b24988ac-6180-42a0-ab88-20f7382dd24c' // Contributor" }], rule: "role-allow-list" },
   { name: "a role GUID without its name in a comment", edits: [{ file: RBAC, find: "'b86a8fe4-44ce-4948-aee5-eccb2c155cd7' // Key Vault Secrets Officer", replace: "'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'" }], rule: "role-comment" },
   { name: "a role assignment not named guid(scope, principal, role)", edits: [{ file: APP, find: "name: guid(site.id, deployerPrincipalId, websiteContributor)", replace: "name: 'deployer-website-contributor'" }], rule: "role-assignment-name" },
   { name: "a role assignment without principalType", edits: [{ file: RBAC, find: "    principalType: 'Group'\n", replace: "" }], rule: "role-assignment-shape" },
   // app settings
-  { name: "a missing app setting", edits: [{ file: APP, find: "      SCIM_KEY_VAULT_URI: keyVaultUri\n", replace: "" }], rule: "app-setting-missing" },
-  { name: "a misspelt app setting", edits: [{ file: APP, find: "      SCIM_TABLE_NAME: tableName\n", replace: "      SCIM_TABLENAME: tableName\n" }], rule: "app-setting-unknown" },
-  { name: "a local-only setting on Azure", edits: [{ file: APP, find: "      SCIM_TABLE_NAME: tableName\n", replace: "      SCIM_TABLE_NAME: tableName\n      SCIM_LOCAL_CREDENTIALS_FILE: '.local/credentials.json'\n" }], rule: "app-setting-local-only" },
-  { name: "FUNCTIONS_WORKER_RUNTIME on Flex", edits: [{ file: APP, find: "      SCIM_TABLE_NAME: tableName\n", replace: "      SCIM_TABLE_NAME: tableName\n      FUNCTIONS_WORKER_RUNTIME: 'node'\n" }], rule: "app-setting-local-only" },
-  { name: "WEBSITE_RUN_FROM_PACKAGE on Flex", edits: [{ file: APP, find: "      SCIM_TABLE_NAME: tableName\n", replace: "      SCIM_TABLE_NAME: tableName\n      WEBSITE_RUN_FROM_PACKAGE: '1'\n" }], rule: "app-setting-flex" },
+  { name: "a missing app setting", edits: [{ file: APP, find: "    SCIM_KEY_VAULT_URI: vault.properties.vaultUri\n", replace: "" }], rule: "app-setting-missing" },
+  { name: "a misspelt app setting", edits: [{ file: APP, find: "    SCIM_TABLE_NAME: tableName\n", replace: "    SCIM_TABLENAME: tableName\n" }], rule: "app-setting-unknown" },
+  { name: "a local-only setting on Azure", edits: [{ file: APP, find: "    SCIM_TABLE_NAME: tableName\n", replace: "    SCIM_TABLE_NAME: tableName\n    SCIM_LOCAL_CREDENTIALS_FILE: '.local/credentials.json'\n" }], rule: "app-setting-local-only" },
+  { name: "FUNCTIONS_WORKER_RUNTIME on Flex", edits: [{ file: APP, find: "    SCIM_TABLE_NAME: tableName\n", replace: "    SCIM_TABLE_NAME: tableName\n    FUNCTIONS_WORKER_RUNTIME: 'node'\n" }], rule: "app-setting-local-only" },
+  { name: "WEBSITE_RUN_FROM_PACKAGE on Flex", edits: [{ file: APP, find: "    SCIM_TABLE_NAME: tableName\n", replace: "    SCIM_TABLE_NAME: tableName\n    WEBSITE_RUN_FROM_PACKAGE: '1'\n" }], rule: "app-setting-flex" },
   { name: "host storage without managed identity", edits: [{ file: APP, find: "AzureWebJobsStorage__credential: 'managedidentity'", replace: "AzureWebJobsStorage__credential: 'secret'" }], rule: "app-setting-identity" },
 ];
 

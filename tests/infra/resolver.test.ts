@@ -40,13 +40,21 @@ test("modern syntax resolves: imports, types, functions, lambdas, tuple loops, e
 });
 
 test("a loop variable used outside its loop is undeclared", async () => {
-  const text = "param items array\nvar names = [for item in items: item]\nvar first = item\n";
-  expect(await check({ "infra/a.bicep": text })).toEqual(["infra/a.bicep:3:13 [undeclared] 'item' is not declared"]);
+  const text = "param items array\noutput names array = [for item in items: item]\noutput first string = item\n";
+  expect(await check({ "infra/a.bicep": text })).toEqual(["infra/a.bicep:3:23 [undeclared] 'item' is not declared"]);
 });
 
 test("a lambda variable used outside its lambda is undeclared", async () => {
-  const text = "param items array\nvar a = map(items, x => x)\nvar b = x\n";
-  expect(await check({ "infra/a.bicep": text })).toEqual(["infra/a.bicep:3:9 [undeclared] 'x' is not declared"]);
+  const text = "param items array\noutput a array = map(items, x => x)\noutput b string = x\n";
+  expect(await check({ "infra/a.bicep": text })).toEqual(["infra/a.bicep:3:19 [undeclared] 'x' is not declared"]);
+});
+
+test("an unused param or var is reported", async () => {
+  const text = "param used string\nparam spare string\nvar unused = used\n@export()\nvar shared = 1\noutput o string = used\n";
+  expect(await check({ "infra/a.bicep": text })).toEqual([
+    "infra/a.bicep:2:7 [unused-declaration] param 'spare' is never used",
+    "infra/a.bicep:3:5 [unused-declaration] var 'unused' is never used",
+  ]);
 });
 
 test("a user-defined function cannot read params or vars", async () => {
@@ -55,10 +63,11 @@ test("a user-defined function cannot read params or vars", async () => {
 });
 
 test("an unknown type, an output used as a value and a missing import file are reported", async () => {
-  const text = "import { x } from 'missing.bicep'\nparam p shape\noutput o string = 'a'\nvar v = o\n";
+  const text = "import { x } from 'missing.bicep'\nparam p shape\noutput o string = 'a'\noutput v shape = p ?? o\n";
   expect(await check({ "infra/a.bicep": text })).toEqual([
     "infra/a.bicep:2:9 [undeclared-type] type 'shape' is not declared",
-    "infra/a.bicep:4:9 [undeclared] 'o' is not declared",
+    "infra/a.bicep:4:10 [undeclared-type] type 'shape' is not declared",
+    "infra/a.bicep:4:23 [undeclared] 'o' is not declared",
     "infra/a.bicep:1:1 [import-path] imported file 'infra/missing.bicep' does not exist",
   ]);
 });
