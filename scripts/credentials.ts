@@ -1,18 +1,44 @@
-// Credential CLI: npm run credentials -- token create|list|revoke …
-// Works against Key Vault when SCIM_KEY_VAULT_URI is set, else the local file store. A new token is
-// shown once (or written to a Key Vault hand-over secret with --handover-secret) and only its hash is kept.
-import { config } from "../shared/config";
-import { CredentialRecord, credentialStore, isActive } from "../shared/auth/credentials";
-import { formatToken, hashSecret, newCredentialId, newSecret } from "../shared/auth/secrets";
+// Credential CLI: npm run credentials -- <noun> <verb> … (see usage). Works against Key Vault when
+// SCIM_KEY_VAULT_URI is set, else the local file store. A new token or client secret is shown once (or
+// written to a Key Vault hand-over secret with --handover-secret); only its hash is kept.
+import { Config, config } from "../shared/config";
+import { credentialStore } from "../shared/auth/credentials";
+import { createStaticToken } from "../shared/auth/lifecycle";
+import { TokenRecord } from "../shared/auth/records";
+import { commands, Io, UsageError } from "./credential-commands";
 
-const usage = () => `Usage:
-  npm run credentials -- token create --tenant <tenant> [--label <text>] [--expires-in-days <n>] [--handover-secret <kv-secret-name>] [--json]
-  npm run credentials -- token list [--tenant <tenant>] [--json]
-  npm run credentials -- token revoke <credential-id>
+export const usage = (cfg: Config) => `Usage: npm run credentials -- <command> [options]
 
-Store: Key Vault when SCIM_KEY_VAULT_URI is set, otherwise ${config().localCredentialsFile}.`;
+Static bearer tokens (pilot / non-gallery):
+  token create --tenant <t> [--label <text>] [--expires-in-days <n>] [--handover-secret <kv-name>] [--json]
+  token rotate <token-id> [--expires-in-days <n>] [--handover-secret <kv-name>] [--json]
+  token list [--tenant <t>] [--json]
+  token revoke <token-id>
+OAuth 2.0 clients (client_credentials; secrets expire in 365–1095 days, default 730):
+  client create --tenant <t> [--label <text>] [--secret-expires-in-days <n>] [--handover-secret <kv-name>] [--json]
+  client list [--tenant <t>] [--json]
+  client revoke <client-id>
+  secret add <client-id> [--expires-in-days <n>] [--handover-secret <kv-name>] [--json]
+  secret revoke <secret-id>
+Workload identity federation (Entra client assertions):
+  federation set --tenant <t> --entra-tenant-id <guid> --subject <sub> --audience <aud>
+                 [--issuer <url>] [--jwks-uri <url>] [--client <client-id>] [--json]
+  federation remove <client-id>
+Entra's own token (Secret Token left empty in Entra; testing only):
+  entra-token enable --tenant <t> --entra-tenant-id <guid> [--audience <app-id>] [--jwks-uri <url>] [--json]
+  entra-token disable <entra-tenant-id>
+Access-token signing keys:
+  signing-key show
+  signing-key rotate [--force]
+Expiry report:
+  expiring [--days <n>] [--tenant <t>] [--json]
 
-function flags(args: string[]): { positional: string[]; named: Record<string, string | true> } {
+Common: --base-url <https://host> sets the URLs printed for Entra (default SCIM_PUBLIC_BASE_URL).
+Store: ${cfg.keyVaultUri ? `Key Vault ${cfg.keyVaultUri}` : cfg.localCredentialsFile}. Revocation reaches every instance within ${cfg.credentialCacheSeconds} s.`;
+
+export type Flags = { positional: string[]; named: Record<string, string | true> };
+
+export function flags(args: string[]): Flags {
   const positional: string[] = [];
   const named: Record<string, string | true> = {};
   for (let i = 0; i < args.length; i++) {
@@ -25,61 +51,25 @@ function flags(args: string[]): { positional: string[]; named: Record<string, st
   return { positional, named };
 }
 
-const TENANT = /^[a-z0-9][a-z0-9-]{0,62}$/;
-
 /** Creates a static token credential; returns the token (the only time it exists in clear). */
-export async function createToken(tenant: string, label: string, expiresInDays?: number): Promise<{ token: string; record: CredentialRecord }> {
-  if (!TENANT.test(tenant)) throw new Error(`Tenant '${tenant}' must be lowercase letters, digits and hyphens.`);
-  const id = newCredentialId();
-  const token = formatToken(id, newSecret());
-  const now = new Date();
-  const record: CredentialRecord = {
-    id, kind: "token", tenant, label, hash: hashSecret(token), createdAt: now.toISOString(),
-    ...(expiresInDays ? { expiresAt: new Date(now.getTime() + expiresInDays * 86_400_000).toISOString() } : {}),
-  };
-  await credentialStore(config()).put(record);
-  return { token, record };
+export async function createToken(tenant: string, label: string, expiresInDays?: number): Promise<{ token: string; record: TokenRecord }> {
+  return createStaticToken(credentialStore(config()), { tenant, label, expiresInDays });
 }
 
-async function main(argv: string[]): Promise<number> {
-  const { positional, named } = flags(argv);
-  const [noun, verb, arg] = positional;
-  const store = credentialStore(config());
-  if (noun !== "token" || !verb) { console.error(usage()); return 2; }
-  if (verb === "create") {
-    const tenant = typeof named.tenant === "string" ? named.tenant : undefined;
-    if (!tenant) { console.error(usage()); return 2; }
-    const days = typeof named["expires-in-days"] === "string" ? Number(named["expires-in-days"]) : undefined;
-    if (days !== undefined && (!Number.isInteger(days) || days <= 0)) { console.error("--expires-in-days must be a positive integer"); return 2; }
-    const { token, record } = await createToken(tenant, typeof named.label === "string" ? named.label : "entra", days);
-    const handover = named["handover-secret"];
-    if (typeof handover === "string") {
-      if (!store.putHandover) { console.error("--handover-secret needs the Key Vault store (set SCIM_KEY_VAULT_URI)."); return 2; }
-      await store.putHandover(handover, token);
-      console.log(`Created credential ${record.id} for tenant ${tenant}. The token was written to Key Vault secret '${handover}' (not printed).`);
-    } else if (named.json) {
-      console.log(JSON.stringify({ ...record, hash: undefined, token }));
-    } else {
-      console.log(`Created credential ${record.id} for tenant ${tenant} in ${store.description}.`);
-      console.log(`Secret Token (shown once, paste it into Entra):\n${token}`);
-    }
-    return 0;
+const consoleIo: Io = { out: (l) => console.log(l), err: (l) => console.error(l) };
+
+/** Runs one command; returns the process exit code (0 ok, 1 not found / refused, 2 usage). */
+export async function main(argv: string[], io: Io = consoleIo, cfg: Config = config()): Promise<number> {
+  const f = flags(argv);
+  const [noun, verb] = f.positional;
+  const run = commands[`${noun} ${verb}`] ?? (noun === "expiring" ? commands.expiring : undefined);
+  if (!run) { io.err(usage(cfg)); return 2; }
+  try {
+    return await run({ ...f, positional: f.positional.slice(noun === "expiring" ? 1 : 2) }, io, cfg);
+  } catch (e) {
+    io.err(`error: ${(e as Error).message}`);
+    return e instanceof UsageError ? 2 : 1;
   }
-  if (verb === "list") {
-    const all = (await store.list()).filter((c) => !named.tenant || c.tenant === named.tenant);
-    const rows = all.map(({ hash: _hash, ...rest }) => ({ ...rest, status: isActive(rest as CredentialRecord) ? "active" : rest.revokedAt ? "revoked" : "expired" }));
-    if (named.json) console.log(JSON.stringify(rows));
-    else for (const r of rows) console.log(`${r.id}  ${r.kind}  tenant=${r.tenant}  ${r.status}  label=${r.label}  created=${r.createdAt}${r.expiresAt ? `  expires=${r.expiresAt}` : ""}`);
-    return 0;
-  }
-  if (verb === "revoke") {
-    if (!arg) { console.error(usage()); return 2; }
-    const done = await store.revoke(arg);
-    console.log(done ? `Revoked ${arg}; it stops working within ${config().credentialCacheSeconds} s.` : `No credential ${arg}.`);
-    return done ? 0 : 1;
-  }
-  console.error(usage());
-  return 2;
 }
 
 if (require.main === module) {

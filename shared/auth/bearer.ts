@@ -1,12 +1,28 @@
-// Reads `Authorization: Bearer …`, finds the credential and compares hashes in constant time.
-// Failures are 401 SCIM errors; the token never reaches a log or an error message.
+// Authenticates SCIM requests (`Authorization: Bearer`), routed by the token's shape: a static token
+// (`sft_…`), one of our access tokens (JWT with our issuer) or, where a tenant enabled it, Entra's own
+// token. Failures are logged and throttled per source and per client: 401, or 429 once a budget is spent.
+import { decodeJwt, type JWTPayload } from "jose";
 import { ScimError } from "../scim/errors";
-import { CachedCredentials, isActive } from "./credentials";
+import type { ScimRequest } from "../http/types";
+import { AuthContext, publicOrigin } from "./auth-context";
+import { tokenAudience, verifyAccessToken } from "./access-tokens";
+import { logAuthFailure, warnIfExpiringSoon } from "./auth-log";
+import { CachedCredentials } from "./credentials";
+import { entraTenantOfIssuer, verifyEntraToken } from "./entra-token";
+import { CREDENTIAL_ID, entraTokenRecordId, EXPIRY_WARNING_DAYS, isActive } from "./records";
+import { AuthRejected } from "./rejection";
 import { DUMMY_HASH, hashSecret, parseToken, sameHash } from "./secrets";
+import { throttleKeys } from "./throttle";
 
-export interface Principal { tenant: string; credentialId: string }
+export interface Principal {
+  tenant: string;
+  /** The static token, OAuth client or Entra-token option that authenticated the request. */
+  credentialId: string;
+  method?: "static-token" | "access-token" | "entra-token";
+}
 
 const CHALLENGE_INVALID = 'Bearer realm="scim", error="invalid_token"';
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 export function bearerToken(header: string | null): string {
   if (!header) throw ScimError.unauthorized("An Authorization: Bearer token is required.");
@@ -15,12 +31,79 @@ export function bearerToken(header: string | null): string {
   return m[1];
 }
 
+export async function authenticateBearer(req: ScimRequest, auth: AuthContext, endpoint = "scim"): Promise<Principal> {
+  let token: string;
+  try {
+    token = bearerToken(req.header("authorization"));
+  } catch (e) {
+    logAuthFailure({ reason: "missing-credentials", endpoint, source: req.sourceIp });
+    throw e;
+  }
+  const unverified = JWT_SHAPE.test(token) ? decodeUnverified(token) : undefined;
+  const keys = throttleKeys(req.sourceIp, claimedId(token, unverified));
+  const retryAfter = auth.throttle.retryAfter(keys);
+  try {
+    if (unverified) return await authenticateJwt(token, unverified, req, auth);
+    return await authenticateStaticToken(token, auth.credentials);
+  } catch (e) {
+    if (!(e instanceof AuthRejected)) throw e;
+    auth.throttle.recordFailure(keys);
+    logAuthFailure({ reason: e.reason, endpoint, source: req.sourceIp, ...e.ids, throttled: retryAfter > 0 });
+    if (retryAfter > 0) throw ScimError.tooManyRequests("Too many failed authentication attempts.", retryAfter);
+    throw ScimError.unauthorized(e.publicDetail ?? "The bearer token is not valid.", CHALLENGE_INVALID);
+  }
+}
+
 export async function authenticateStaticToken(token: string, credentials: CachedCredentials): Promise<Principal> {
   const parsed = parseToken(token);
   const record = parsed ? await credentials.get(parsed.id) : undefined;
   // Hash and compare even when the id is unknown, so timing does not tell which ids exist.
-  const matches = sameHash(hashSecret(token), record?.hash ?? DUMMY_HASH);
-  if (!record || !matches) throw ScimError.unauthorized("The bearer token is not valid.", CHALLENGE_INVALID);
-  if (!isActive(record)) throw ScimError.unauthorized("The bearer token has been revoked or has expired.", CHALLENGE_INVALID);
-  return { tenant: record.tenant, credentialId: record.id };
+  const matches = sameHash(hashSecret(token), record?.kind === "token" ? record.hash : DUMMY_HASH);
+  const ids = { credentialId: parsed?.id };
+  if (!record || record.kind !== "token" || !matches) throw AuthRejected.because(record ? "bad-secret" : parsed ? "unknown-credential" : "malformed-token", ids);
+  if (record.revokedAt) throw AuthRejected.because("revoked", ids, "The bearer token has been revoked.");
+  if (!isActive(record)) throw AuthRejected.because("expired", ids, "The bearer token has expired.");
+  warnIfExpiringSoon(record, EXPIRY_WARNING_DAYS);
+  return { tenant: record.tenant, credentialId: record.id, method: "static-token" };
+}
+
+async function authenticateJwt(token: string, unverified: JWTPayload, req: ScimRequest, auth: AuthContext): Promise<Principal> {
+  const aud = tokenAudience(publicOrigin(auth.cfg, req.url.origin));
+  if (unverified.iss !== aud.issuer) {
+    if (!entraTenantOfIssuer(unverified.iss)) throw AuthRejected.because("wrong-issuer");
+    const entra = await verifyEntraToken(token, unverified, auth.credentials, auth.jwks);
+    return { tenant: entra.tenant, credentialId: entra.credentialId, method: "entra-token" };
+  }
+  const claims = await verifyAccessToken(token, auth.signingKeys, aud);
+  const ids = { clientId: claims.clientId };
+  // The signature is ours; what remains is whether the client and the credential that minted the
+  // token are still valid. Both lookups go through the cache, so revocation reaches old tokens.
+  const client = await auth.credentials.get(claims.clientId);
+  if (client?.kind !== "client" || client.tenant !== claims.tenant) throw AuthRejected.because("unknown-credential", ids);
+  if (!isActive(client)) throw AuthRejected.because("revoked", ids, "The OAuth client has been revoked.");
+  if (claims.credentialId.startsWith("wif-")) {
+    if (client.federation?.id !== claims.credentialId.slice(4)) throw AuthRejected.because("revoked", ids, "The federation that issued this token was removed.");
+  } else {
+    const secret = await auth.credentials.get(claims.credentialId);
+    if (secret?.kind !== "client-secret" || secret.clientId !== client.id) throw AuthRejected.because("unknown-credential", ids);
+    if (!isActive(secret)) throw AuthRejected.because("revoked", ids, "The client secret that obtained this token is no longer valid.");
+    warnIfExpiringSoon(secret, EXPIRY_WARNING_DAYS);
+  }
+  return { tenant: claims.tenant, credentialId: client.id, method: "access-token" };
+}
+
+function decodeUnverified(token: string): JWTPayload | undefined {
+  try {
+    return decodeJwt(token);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The client a token names (unverified), for the per-client failure budget. */
+function claimedId(token: string, unverified: JWTPayload | undefined): string | undefined {
+  if (!unverified) return parseToken(token)?.id;
+  if (typeof unverified.sub === "string" && CREDENTIAL_ID.test(unverified.sub)) return unverified.sub;
+  const tid = entraTenantOfIssuer(unverified.iss);
+  return tid ? entraTokenRecordId(tid) : undefined;
 }

@@ -1,27 +1,22 @@
-// Where credential hashes live: Azure Key Vault (one secret per credential) on Azure, a JSON file for
-// local development; and a short-lived cache so Key Vault is not called per request. Only hashes are
-// stored, never a token.
-import { promises as fs } from "node:fs";
+// Where credential records live: Azure Key Vault (one secret `cred-<id>` per record) on Azure, a JSON
+// file for local development; and a short per-id cache so Key Vault is not called per request. Only
+// hashes are stored, never a token or a client secret.
 import path from "node:path";
-import { SecretClient } from "@azure/keyvault-secrets";
-import { DefaultAzureCredential } from "@azure/identity";
+import type { SecretClient } from "@azure/keyvault-secrets";
 import { Config } from "../config";
+import { CredentialKind, CredentialRecord, CredentialSummary, summarize } from "./records";
+import { secretClient, statusOf } from "./key-vault";
+import { readFileIfPresent, writeFileAtomically } from "./local-files";
 
-export interface CredentialRecord {
-  id: string;
-  kind: "token";
-  tenant: string;
-  label: string;
-  hash: string;
-  createdAt: string;
-  expiresAt?: string;
-  revokedAt?: string;
-}
+export type { CredentialRecord } from "./records";
+export { isActive } from "./records";
 
 export interface CredentialStore {
   readonly description: string;
   get(id: string): Promise<CredentialRecord | undefined>;
   list(): Promise<CredentialRecord[]>;
+  /** Ids, kinds, tenants, expiry and revocation only; cheap enough for the health endpoint. */
+  listSummaries(): Promise<CredentialSummary[]>;
   put(record: CredentialRecord): Promise<void>;
   /** Marks a credential revoked; false when it does not exist. */
   revoke(id: string): Promise<boolean>;
@@ -29,68 +24,55 @@ export interface CredentialStore {
   putHandover?(name: string, value: string): Promise<void>;
 }
 
-export const isActive = (r: CredentialRecord, now = Date.now()) =>
-  !r.revokedAt && (!r.expiresAt || Date.parse(r.expiresAt) > now);
-
 /** Local development store: a JSON file written atomically. */
 export class FileCredentialStore implements CredentialStore {
-  constructor(private readonly file: string) {}
+  constructor(readonly file: string) {}
   get description() { return `local file ${this.file}`; }
 
   private async read(): Promise<CredentialRecord[]> {
-    try {
-      return (JSON.parse(await fs.readFile(this.file, "utf8")) as { credentials: CredentialRecord[] }).credentials;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
-      throw e;
-    }
-  }
-
-  private async write(credentials: CredentialRecord[]): Promise<void> {
-    await fs.mkdir(path.dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    await fs.writeFile(tmp, JSON.stringify({ credentials }, null, 2) + "\n", { mode: 0o600 });
-    await fs.rename(tmp, this.file);
+    const text = await readFileIfPresent(this.file);
+    return text === undefined ? [] : (JSON.parse(text) as { credentials: CredentialRecord[] }).credentials;
   }
 
   async get(id: string) { return (await this.read()).find((c) => c.id === id); }
   async list() { return this.read(); }
+  async listSummaries() { return (await this.read()).map(summarize); }
   async put(record: CredentialRecord) {
     const all = (await this.read()).filter((c) => c.id !== record.id);
-    await this.write([...all, record]);
+    await writeFileAtomically(this.file, JSON.stringify({ credentials: [...all, record] }, null, 2) + "\n");
   }
   async revoke(id: string) {
-    const all = await this.read();
-    const found = all.find((c) => c.id === id);
+    const found = await this.get(id);
     if (!found) return false;
-    found.revokedAt ??= new Date().toISOString();
-    await this.write(all);
+    await this.put({ ...found, revokedAt: found.revokedAt ?? new Date().toISOString() });
     return true;
   }
 }
 
 const SECRET_PREFIX = "cred-";
 
-/** Azure Key Vault store: secret `cred-<id>` holds the record (with the hash) as JSON. */
+/** Azure Key Vault store: secret `cred-<id>` holds the record as JSON; tags repeat what listing needs. */
 export class KeyVaultCredentialStore implements CredentialStore {
   private readonly client: SecretClient;
   constructor(readonly vaultUri: string, client?: SecretClient, managedIdentityClientId?: string) {
-    this.client = client ?? new SecretClient(vaultUri, new DefaultAzureCredential(managedIdentityClientId ? { managedIdentityClientId } : {}));
+    this.client = client ?? secretClient(vaultUri, managedIdentityClientId);
   }
   get description() { return `Key Vault ${this.vaultUri}`; }
 
+  /** 1 Key Vault GET (latest version). */
   async get(id: string): Promise<CredentialRecord | undefined> {
     try {
       const secret = await this.client.getSecret(SECRET_PREFIX + id);
       if (!secret.value || secret.properties.enabled === false) return undefined;
       return JSON.parse(secret.value) as CredentialRecord;
     } catch (e) {
-      const status = (e as { statusCode?: number }).statusCode;
+      const status = statusOf(e);
       if (status === 404 || status === 403) return undefined; // absent, or disabled (revoked)
       throw e;
     }
   }
 
+  /** 1 list call per 25 secrets plus 1 GET per credential: for the CLI, never per request. */
   async list(): Promise<CredentialRecord[]> {
     const out: CredentialRecord[] = [];
     for await (const props of this.client.listPropertiesOfSecrets()) {
@@ -101,21 +83,49 @@ export class KeyVaultCredentialStore implements CredentialStore {
     return out;
   }
 
+  /** 1 list call per 25 secrets; reads a record (1 GET) only when its tags are missing. */
+  async listSummaries(): Promise<CredentialSummary[]> {
+    const out: CredentialSummary[] = [];
+    for await (const props of this.client.listPropertiesOfSecrets()) {
+      if (!props.name.startsWith(SECRET_PREFIX)) continue;
+      const id = props.name.slice(SECRET_PREFIX.length);
+      const tags = props.tags ?? {};
+      if (!tags.kind || !tags.tenant) {
+        const record = await this.get(id);
+        if (record) out.push(summarize(record));
+        continue;
+      }
+      out.push({
+        id, kind: tags.kind as CredentialKind, tenant: tags.tenant, revoked: tags.revoked === "true" || props.enabled === false,
+        ...(tags.client ? { clientId: tags.client } : {}),
+        ...(props.expiresOn ? { expiresAt: props.expiresOn.toISOString() } : {}),
+      });
+    }
+    return out;
+  }
+
+  /** 1 Key Vault SET (a new secret version). */
   async put(record: CredentialRecord): Promise<void> {
     await this.client.setSecret(SECRET_PREFIX + record.id, JSON.stringify(record), {
       contentType: "application/json",
       expiresOn: record.expiresAt ? new Date(record.expiresAt) : undefined,
-      tags: { kind: record.kind, tenant: record.tenant },
+      tags: {
+        kind: record.kind, tenant: record.tenant,
+        ...(record.kind === "client-secret" ? { client: record.clientId } : {}),
+        ...(record.revokedAt ? { revoked: "true" } : {}),
+      },
     });
   }
 
+  /** 1 GET + 1 SET. */
   async revoke(id: string): Promise<boolean> {
     const record = await this.get(id);
     if (!record) return false;
-    await this.put({ ...record, revokedAt: new Date().toISOString() });
+    if (!record.revokedAt) await this.put({ ...record, revokedAt: new Date().toISOString() });
     return true;
   }
 
+  /** 1 Key Vault SET. */
   async putHandover(name: string, value: string): Promise<void> {
     await this.client.setSecret(name, value, { contentType: "text/plain", tags: { purpose: "handover" } });
   }
@@ -127,18 +137,21 @@ export function credentialStore(cfg: Config): CredentialStore {
     : new FileCredentialStore(path.resolve(cfg.localCredentialsFile));
 }
 
+/** True while `at` lies within the last `ms`; a clock that stepped backwards makes an entry stale, not eternal. */
+export const fresh = (at: number, ms: number, now = Date.now()) => now - at >= 0 && now - at < ms;
+
 /**
  * Per-id cache in front of a store: a record (or its absence) is reused for `ttlSeconds`, and
  * concurrent misses share one lookup. Revocation therefore takes effect within the TTL.
  */
 export class CachedCredentials {
   private readonly entries = new Map<string, { at: number; value: Promise<CredentialRecord | undefined> }>();
-  constructor(private readonly store: CredentialStore, private readonly ttlSeconds: number, private readonly maxEntries = 10_000) {}
+  constructor(readonly store: CredentialStore, readonly ttlSeconds: number, private readonly maxEntries = 10_000) {}
 
   get(id: string): Promise<CredentialRecord | undefined> {
     const now = Date.now();
     const hit = this.entries.get(id);
-    if (hit && now - hit.at < this.ttlSeconds * 1000) return hit.value;
+    if (hit && fresh(hit.at, this.ttlSeconds * 1000, now)) return hit.value;
     if (this.entries.size >= this.maxEntries) this.entries.clear();
     const value = this.store.get(id);
     this.entries.set(id, { at: now, value });

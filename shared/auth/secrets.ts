@@ -28,3 +28,15 @@ export function parseToken(token: string): { id: string } | undefined {
   const m = TOKEN.exec(token);
   return m ? { id: m[1] } : undefined;
 }
+
+/** OAuth client secrets: `scs_<secret id>.<secret>`; the id makes the lookup a point read, as for tokens. */
+const CLIENT_SECRET = /^scs_([0-9a-f]{16})\.([A-Za-z0-9_-]{43})$/;
+
+export function formatClientSecret(id: string, secret: string): string {
+  return `scs_${id}.${secret}`;
+}
+
+export function parseClientSecret(value: string): { id: string } | undefined {
+  const m = CLIENT_SECRET.exec(value);
+  return m ? { id: m[1] } : undefined;
+}

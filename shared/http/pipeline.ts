@@ -3,8 +3,8 @@
 import { randomUUID } from "node:crypto";
 import { Config, config } from "../config";
 import { ScimError } from "../scim/errors";
-import { authenticateStaticToken, bearerToken, Principal } from "../auth/bearer";
-import { CachedCredentials, credentialStore } from "../auth/credentials";
+import { authenticateBearer, Principal } from "../auth/bearer";
+import { authContext, resetAuthContext } from "../auth/auth-context";
 import { openTenantStore, TenantStore } from "../store";
 import { errorResponse, SCIM_JSON } from "./respond";
 import { ScimRequest, ScimResponse } from "./types";
@@ -24,20 +24,14 @@ export type Handler = (ctx: HandlerContext) => Promise<ScimResponse>;
 export interface Logger { info(line: string): void; error(line: string): void }
 const consoleLogger: Logger = { info: (l) => console.log(l), error: (l) => console.error(l) };
 
-let credentials: CachedCredentials | undefined;
-function cachedCredentials(cfg: Config): CachedCredentials {
-  credentials ??= new CachedCredentials(credentialStore(cfg), cfg.credentialCacheSeconds);
-  return credentials;
-}
-
 /** For tests: forget cached settings-derived objects. */
 export function resetPipelineCaches(): void {
-  credentials = undefined;
+  resetAuthContext();
 }
 
+/** Static token, our OAuth access token or (where enabled) Entra's token; see shared/auth/bearer.ts. */
 export async function authenticate(req: ScimRequest, cfg: Config): Promise<Principal> {
-  const token = bearerToken(req.header("authorization"));
-  return authenticateStaticToken(token, cachedCredentials(cfg));
+  return authenticateBearer(req, authContext(cfg));
 }
 
 export async function runPipeline(routeName: string, auth: "scim" | "none", handler: Handler, req: ScimRequest,

@@ -1,5 +1,6 @@
 // Response shaping: application/scim+json, Location, ETag, and the one mapping from errors to answers.
 import { ScimError } from "../scim/errors";
+import { OAuthError } from "../auth/oauth-errors";
 import { StoreError } from "../store/errors";
 import { ScimObject } from "../scim/coerce";
 import { ScimResponse } from "./types";
@@ -33,7 +34,8 @@ export function storeErrorToScim(e: StoreError): ScimError {
 
 /** Turns whatever was thrown into a response; unknown errors are 500 with nothing internal revealed. */
 export function errorResponse(e: unknown): { response: ScimResponse; unexpected: boolean } {
-  const scim = e instanceof ScimError ? e : e instanceof StoreError ? storeErrorToScim(e) : undefined;
+  // OAuthError (the token endpoint) has the same shape and brings its own JSON content type.
+  const scim = e instanceof ScimError || e instanceof OAuthError ? e : e instanceof StoreError ? storeErrorToScim(e) : undefined;
   const err = scim ?? ScimError.internal();
   // The content type is set here too: a host answering before the pipeline (413 while reading the body) still sends SCIM JSON.
   return { response: { status: err.status, body: err.toBody(), headers: { "Content-Type": SCIM_JSON, ...err.headers } }, unexpected: scim === undefined };

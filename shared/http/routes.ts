@@ -4,6 +4,9 @@ import * as users from "../handlers/users";
 import * as groups from "../handlers/groups";
 import * as discovery from "../handlers/discovery";
 import { ScimError } from "../scim/errors";
+import { authContext } from "../auth/auth-context";
+import { health } from "../auth/health";
+import { issueToken } from "../auth/token-endpoint";
 import { Handler, HandlerContext } from "./pipeline";
 import { RouteMatcher } from "./route-match";
 
@@ -49,6 +52,11 @@ export const routes: Route[] = [
 
   { name: "bulk", methods: ["POST"], route: `${SCIM}/Bulk`, auth: "scim", handler: notImplemented("/Bulk") },
   { name: "me", methods: ALL, route: `${SCIM}/Me`, auth: "scim", handler: notImplemented("/Me") },
+
+  // Outside the SCIM base: the OAuth token endpoint (errors per RFC 6749, client authentication inside)
+  // and the credential-expiry check (anonymous counts; details for a caller with a valid credential).
+  { name: "oauthToken", methods: ["POST"], route: "oauth2/token", auth: "none", handler: (ctx) => issueToken(ctx.req, authContext(ctx.cfg)) },
+  { name: "health", methods: ["GET"], route: "health", auth: "none", handler: (ctx) => health(ctx.req, authContext(ctx.cfg)) },
 ];
 
 /** Everything else under the SCIM base: a SCIM 404 or 405 instead of the host's default page. */

@@ -1,0 +1,51 @@
+// Used client assertions, recorded durably so a replay is refused on every instance: one insert-only
+// row per assertion in a dedicated partition (`auth:jti`, apart from every tenant's `t:` partition).
+// A second insert of the same key is a 409, i.e. a replay. Rows outlive their assertion by the clock skew.
+import { createHash } from "node:crypto";
+import type { TableClient } from "@azure/data-tables";
+import { Config } from "../config";
+import { ensureTable, tableClient } from "../store/table";
+import { statusOf } from "./key-vault";
+
+const PARTITION = "auth:jti";
+
+/** The replay key: `jti` scoped by issuer; an assertion without `jti` is keyed by its own digest. */
+export function replayKey(issuer: string, jti: string | undefined, assertion: string): string {
+  const basis = jti ? `jti\n${issuer}\n${jti}` : `jwt\n${assertion}`;
+  return "J:" + createHash("sha256").update(basis, "utf8").digest("base64url"); // fixed length, no key escaping needed
+}
+
+export class AssertionReplayCache {
+  constructor(private readonly cfg: Config) {}
+
+  private async table(): Promise<TableClient> {
+    const table = tableClient(this.cfg);
+    await ensureTable(table);
+    return table;
+  }
+
+  /**
+   * Records the first use of `key`, valid until `expiresAt`; false when it was already used and has not
+   * expired. 1 round trip (insert); on a conflict 2 more at most (point read, conditional replace of a
+   * row whose assertion has expired, so a recycled jti is accepted again).
+   */
+  async firstUse(key: string, expiresAt: Date): Promise<boolean> {
+    const table = await this.table();
+    const entity = { partitionKey: PARTITION, rowKey: key, expiresAt: expiresAt.toISOString() };
+    try {
+      await table.createEntity(entity);
+      return true;
+    } catch (e) {
+      if (statusOf(e) !== 409) throw e;
+    }
+    const existing = await table.getEntity<{ expiresAt?: string }>(PARTITION, key);
+    if (existing.expiresAt && Date.parse(existing.expiresAt) > Date.now()) return false;
+    try {
+      await table.updateEntity(entity, "Replace", { etag: existing.etag });
+      return true;
+    } catch (e) {
+      if (statusOf(e) === 412) return false; // another instance took it between our read and write
+      throw e;
+    }
+  }
+}
