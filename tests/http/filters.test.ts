@@ -11,7 +11,6 @@ let t: TestHost;
 let scim: ScimClient;
 const tag = unique("flt");
 let ann: any, bob: any, cy: any, boss: any;
-let between: string;
 
 beforeAll(async () => {
   t = await startTestHost();
@@ -23,13 +22,12 @@ beforeAll(async () => {
     phoneNumbers: [{ value: "+1 555 0101", type: "mobile" }],
     [ENTERPRISE_USER]: { employeeNumber: "1001", department: "R&D", costCenter: "CC-1", manager: { value: boss.id } },
   }));
-  between = new Date().toISOString();
   bob = await createUser(scim, entraUser({
     userName: `${tag}-bob@contoso.com`, externalId: `${tag}-bobext`, displayName: "Bob Stone", title: "Manager", active: false,
     emails: [{ value: `bob@${tag}.work`, type: "work" }],
   }));
   cy = await createUser(scim, entraUser({ userName: `${tag}-cy@fabrikam.com`, externalId: `${tag}-cyext`, displayName: "Cy Twombly", nickName: "Cy" }));
-  // Move cy's lastModified after `between` and after bob's.
+  // Move cy's lastModified after bob's creation.
   expectStatus(await scim.patch(`/Users/${cy.id}`, patchOp({ op: "Replace", path: "title", value: "Artist" })), 200);
 });
 afterAll(() => t.close());
@@ -156,10 +154,17 @@ describe("booleans and dates", () => {
     expect(await ids(mine("active ne false"))).toEqual(idsOf(boss, ann, cy));
   });
 
-  test("meta.lastModified gt / lt", async () => {
-    expect(await ids(mine(`meta.lastModified gt "${between}"`))).toEqual(idsOf(bob, cy));
-    expect(await ids(mine(`meta.lastModified lt "${between}"`))).toEqual(idsOf(boss, ann));
-    expect(await ids(mine(`meta.created ge "${between}"`))).toEqual(idsOf(bob, cy));
+  test("meta.lastModified and meta.created compare as dates", async () => {
+    // Expectations come from the stored timestamps, so users written in the same millisecond cannot flake.
+    const users = await Promise.all([boss, ann, bob, cy].map(async (u) => (await scim.get(`/Users/${u.id}`)).body));
+    const boundary = bob.meta.created;
+    const pick = (attr: "created" | "lastModified", keep: (diff: number) => boolean) =>
+      idsOf(...users.filter((u) => keep(Date.parse(u.meta[attr]) - Date.parse(boundary))));
+    expect(pick("lastModified", (d) => d > 0)).toContain(cy.id);
+    expect(await ids(mine(`meta.lastModified gt "${boundary}"`))).toEqual(pick("lastModified", (d) => d > 0));
+    expect(await ids(mine(`meta.lastModified lt "${boundary}"`))).toEqual(pick("lastModified", (d) => d < 0));
+    expect(await ids(mine(`meta.created ge "${boundary}"`))).toEqual(pick("created", (d) => d >= 0));
+    expect(await ids(mine(`meta.created le "${boundary}"`))).toEqual(pick("created", (d) => d <= 0));
   });
 });
 
