@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Smoke test of a deployed tenant endpoint, over HTTPS pinned to TLS 1.2 (what Entra's client speaks):
-# discovery answers 200 without a token, and /Users without a token answers 401.
+# discovery answers 200 without a token, /Users without a token answers 401, and /health answers 200
+# (it lists the vault's credentials, so it proves the app's identity can read its Key Vault).
 # Retries only while the freshly deployed app is still starting (no answer, 404 or 5xx).
 #
 # Usage: smoke-test.sh <tenant-url>      e.g. https://func-scim-contoso-abc.azurewebsites.net/scim/v2
@@ -41,3 +42,5 @@ expect_status() {
 
 expect_status /ServiceProviderConfig 200
 expect_status /Users 401
+base=${base%/scim/v2}
+expect_status /health 200

@@ -54,25 +54,31 @@ describe("mint-first-credential.sh", () => {
   });
 });
 
-// curl prints the status for the path it is asked about: $SPC for discovery, $USERS for /Users.
+// curl prints the status for the URL it is asked about: $SPC, $USERS or $HEALTH.
 const curl = `url=\${@: -1}
-if [[ $url == */ServiceProviderConfig ]]; then ${sequenced("spc.count", "SPC")}; else ${sequenced("users.count", "USERS")}; fi
+case $url in
+  */scim/v2/ServiceProviderConfig) ${sequenced("spc.count", "SPC")} ;;
+  */scim/v2/Users) ${sequenced("users.count", "USERS")} ;;
+  */health) ${sequenced("health.count", "HEALTH")} ;;
+  *) answer=000 ;;
+esac
 printf '%s' "$answer"`;
 const smoke = (env: Record<string, string>, url = "https://func-scim-contoso-abc.azurewebsites.net/scim/v2") =>
-  runWithFakes(SMOKE, [url], { curl }, { SMOKE_WAIT_SECONDS: "0", SPC: "200", USERS: "401", ...env });
+  runWithFakes(SMOKE, [url], { curl }, { SMOKE_WAIT_SECONDS: "0", SPC: "200", USERS: "401", HEALTH: "200", ...env });
 
 describe("smoke-test.sh", () => {
-  test("passes on 200 for discovery and 401 for /Users, over TLS 1.2", () => {
+  test("passes on 200 for discovery, 401 for /Users and 200 for /health, over TLS 1.2", () => {
     const r = smoke({});
     expect(r.status).toBe(0);
-    expect(r.calls).toHaveLength(2);
-    for (const c of r.calls) expect(c).toMatch(/--proto =https --tlsv1\.2 --tls-max 1\.2 https:\/\/func-scim-contoso-abc\.azurewebsites\.net\/scim\/v2\//);
+    const host = "https://func-scim-contoso-abc.azurewebsites.net";
+    expect(r.calls.map((c) => c.split(" ").pop())).toEqual([`${host}/scim/v2/ServiceProviderConfig`, `${host}/scim/v2/Users`, `${host}/health`]);
+    for (const c of r.calls) expect(c).toMatch(/--proto =https --tlsv1\.2 --tls-max 1\.2 https:/);
   });
 
-  test("waits while the app starts (no answer, 404, 503)", () => {
-    const r = smoke({ SPC: "000 404 503 200" });
+  test("waits while the app starts (no answer, 404, 503) and while its Key Vault role propagates", () => {
+    const r = smoke({ SPC: "000 404 503 200", HEALTH: "503 200" });
     expect(r.status).toBe(0);
-    expect(r.calls).toHaveLength(5);
+    expect(r.calls).toHaveLength(7);
   });
 
   test("fails at once when /Users answers without a token", () => {
