@@ -1,0 +1,97 @@
+// The bench's world: its own in-memory Azurite (telemetry off, loopback), the local host on a free
+// loopback port, fresh tenants with their own tokens, and a timed SCIM client that reads the
+// x-storage-round-trips header. Settings are written to process.env before any shared module reads them.
+import os from "node:os";
+import path from "node:path";
+import { randomUUID } from "node:crypto";
+import type { ChildProcess } from "node:child_process";
+import { startAzurite, stopAzurite } from "../scripts/azurite";
+
+export interface Tenant { tenant: string; token: string }
+
+export interface Bench {
+  scimUrl: string;
+  newTenant(): Promise<Tenant>;
+  close(): Promise<void>;
+}
+
+export async function startBench(): Promise<Bench> {
+  const azurite = await startAzurite(); // in memory, --disableTelemetry, 127.0.0.1
+  process.env.SCIM_STORAGE_CONNECTION_STRING = azurite.connectionString;
+  process.env.SCIM_LOCAL_CREDENTIALS_FILE = path.join(os.tmpdir(), `scim-bench-credentials-${randomUUID()}.json`);
+  // Loaded only now, so the configuration they read is the one above.
+  const { startLocalHost } = await import("../shared/http/local-host");
+  const { createToken } = await import("../scripts/credentials");
+  const host = await startLocalHost(0, { info: () => undefined, error: (line) => console.error(line) });
+  return {
+    scimUrl: `${host.url}/scim/v2`,
+    newTenant: async () => {
+      const tenant = `bench-${randomUUID().slice(0, 8)}`;
+      return { tenant, token: (await createToken(tenant, "bench")).token };
+    },
+    close: async () => {
+      await host.close();
+      await stopAzurite(azurite.child as ChildProcess);
+    },
+  };
+}
+
+export interface Timed<T = any> { status: number; body: T; ms: number; roundTrips: number | undefined }
+
+/** A tenant-bound client that times each request (wall clock, client side, including the body). */
+export class BenchClient {
+  constructor(readonly scimUrl: string, readonly tenant: Tenant) {}
+
+  async call<T = any>(method: string, pathAndQuery: string, body?: unknown): Promise<Timed<T>> {
+    const started = performance.now();
+    const res = await fetch(`${this.scimUrl}${pathAndQuery}`, {
+      method,
+      headers: {
+        Authorization: `Bearer ${this.tenant.token}`,
+        ...(body === undefined ? {} : { "Content-Type": "application/scim+json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    const ms = performance.now() - started;
+    const trips = res.headers.get("x-storage-round-trips");
+    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, ms, roundTrips: trips === null ? undefined : Number(trips) };
+  }
+}
+
+/** Runs `work(i)` for i in [0, n) with at most `parallel` in flight. */
+export async function inParallel(n: number, parallel: number, work: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < n) await work(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, n) }, worker));
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank];
+}
+
+export const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+export const CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User";
+export const ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+/** The user Entra creates with its default mappings (reference §1.2), made unique by `key`. */
+export function entraUser(key: string): Record<string, unknown> {
+  return {
+    schemas: [CORE_USER, ENTERPRISE_USER],
+    externalId: `ext-${key}`,
+    userName: `user-${key}@bench.example`,
+    active: true,
+    displayName: `Bench User ${key}`,
+    emails: [{ primary: true, type: "work", value: `user-${key}@bench.example` }],
+    meta: { resourceType: "User" },
+    name: { formatted: `Given ${key} Family`, familyName: "Family", givenName: `Given ${key}` },
+    [ENTERPRISE_USER]: { employeeNumber: key, department: "Benchmarks" },
+    roles: [],
+  };
+}
+
+export const filterQuery = (filter: string) => `?filter=${encodeURIComponent(filter)}`;

@@ -1,0 +1,170 @@
+// npm run bench [-- --quick] [--only users-round-trips,users-mix] [--sizes 100,10000] [--seconds 30]
+//   [--workers 4] [--rates 25,50] [--samples 20] [--no-write]
+// Starts its own Azurite and local host, runs the chosen scenarios, prints Markdown and rewrites each
+// scenario's section of docs/performance.md. A scenario is a name, a section and a function that
+// returns Markdown: register new ones (groups) in SCENARIOS.
+import path from "node:path";
+import { Bench, startBench } from "./harness";
+import { machineNotes, table, writeSection } from "./report";
+import { OperationResult, measureOperations, medianMs, seededTenant, tripsText } from "./users";
+import { MixResult, runMix } from "./mix";
+
+export interface RunOptions {
+  quick: boolean;
+  sizes: number[];
+  seconds: number;
+  workers: number;
+  rates: number[];
+  samples: number;
+  write: boolean;
+}
+
+export interface ScenarioContext { bench: Bench; options: RunOptions; log(line: string): void }
+
+export interface Scenario {
+  name: string;
+  describe: string;
+  /** Markdown for this scenario's section of docs/performance.md (starting with a `##` heading). */
+  run(ctx: ScenarioContext): Promise<string>;
+}
+
+const TARGET_RPS = 25;
+const TARGET_P99_MS = 600;
+
+const usersRoundTrips: Scenario = {
+  name: "users-round-trips",
+  describe: "Table Storage round trips and latency of each /Users operation at each data-set size",
+  async run({ bench, options, log }) {
+    const bySize = new Map<number, OperationResult[]>();
+    for (const size of options.sizes) {
+      log(`users-round-trips: ${size} users`);
+      bySize.set(size, await measureOperations(await seededTenant(bench, size, log), options.samples));
+    }
+    const sizes = options.sizes;
+    const first = bySize.get(sizes[0])!;
+    const rows = first.map((op, i) => [
+      op.operation, op.target,
+      ...sizes.map((s) => tripsText(bySize.get(s)![i].trips)),
+      ...sizes.map((s) => medianMs(bySize.get(s)![i].ms)),
+      sizes.reduce((n, s) => n + bySize.get(s)![i].errors, 0),
+    ]);
+    const header = ["Operation", "Target", ...sizes.map((s) => `Round trips, ${s.toLocaleString("en")} users`),
+      ...sizes.map((s) => `Median ms, ${s.toLocaleString("en")} users`), "Errors"];
+    const verdicts = targetVerdicts(bySize, sizes);
+    return [
+      "## Users: storage round trips per operation",
+      "",
+      machineNotes([`${options.samples} sequential samples per operation and size (5 for the list page and the scan); users seeded through POST /Users, 16 in flight`]),
+      "",
+      table(header, rows),
+      "",
+      ...verdicts.map((v) => `- ${v}`),
+    ].join("\n");
+  },
+};
+
+function targetVerdicts(bySize: Map<number, OperationResult[]>, sizes: number[]): string[] {
+  const trips = (prefix: string) => sizes.flatMap((s) => bySize.get(s)!.filter((o) => o.operation.startsWith(prefix)).flatMap((o) => o.trips));
+  const check = (label: string, values: number[], ok: (max: number) => boolean) => {
+    const max = Math.max(...values);
+    return `${label}: ${ok(max) ? "met" : "NOT met"} (max ${max} over ${values.length} requests at ${sizes.join(" and ")} users)`;
+  };
+  const same = sizes.length < 2 || bySize.get(sizes[0])!.every((op, i) => sizes.every((s) => tripsText(bySize.get(s)![i].trips) === tripsText(op.trips)));
+  return [
+    check("create = 1", trips("create"), (m) => m === 1),
+    check("get by id = 1", trips("get by id"), (m) => m === 1),
+    check("filter userName eq = 1 (at most 2)", trips("filter userName eq"), (m) => m <= 2),
+    check("PATCH = 2", trips("PATCH"), (m) => m === 2),
+    `the same at every size: ${same ? "yes" : "NO"} (the list page and the scan grow with the tenant by design)`,
+  ];
+}
+
+const usersMix: Scenario = {
+  name: "users-mix",
+  describe: "Entra-like mix (filter then create, filter then PATCH) closed-loop and at fixed offered rates",
+  async run({ bench, options, log }) {
+    const results: MixResult[] = [];
+    for (const size of options.sizes) {
+      const tenant = await seededTenant(bench, size, log);
+      log(`users-mix: ${size} users, ${options.workers} workers for ${options.seconds} s`);
+      results.push(await runMix(tenant, { mode: "closed", seconds: options.seconds, workers: options.workers, requestsPerSecond: 0 }));
+      for (const rate of options.rates) {
+        log(`users-mix: ${size} users, ${rate} req/s offered for ${options.seconds} s`);
+        results.push(await runMix(tenant, { mode: "open", seconds: options.seconds, workers: 0, requestsPerSecond: rate }));
+      }
+    }
+    const ms = (n: number) => n.toFixed(0);
+    const rows = results.map((r) => [r.users.toLocaleString("en"), r.load, r.seconds.toFixed(0), r.requests, r.errors,
+      r.rps.toFixed(1), ms(r.p50), ms(r.p95), ms(r.p99), ms(r.max), r.mode === "open" ? r.late : "—"]);
+    const sustained = results.filter((r) => r.mode === "open");
+    const verdict = sustained.map((r) => {
+      const ok = r.rps >= TARGET_RPS && r.p99 < TARGET_P99_MS && r.errors === 0 && r.late === 0;
+      return `${r.users.toLocaleString("en")} users at ${r.load}: ${r.rps.toFixed(1)} req/s, p99 ${ms(r.p99)} ms → target (≥ ${TARGET_RPS} req/s, p99 < ${TARGET_P99_MS} ms, no errors) ${ok ? "met" : "NOT met"}`;
+    });
+    return [
+      "## Users: Entra-like mix",
+      "",
+      machineNotes([
+        "Each step is Entra's matching query then the write it leads to: half `filter userName eq` (no match) + `POST /Users`, half `filter userName eq` (match) + `PATCH` (active \"False\"/\"True\", title, work e-mail by filter path, path-less replace); one tenant",
+        `closed loop: ${options.workers} workers back to back (capacity); open loop: pairs started at a fixed offered rate regardless of answers (sustained load); latency per request`,
+      ]),
+      "",
+      table(["Users", "Load", "Seconds", "Requests", "Errors", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "Late starts"], rows),
+      "",
+      ...verdict.map((v) => `- ${v}`),
+    ].join("\n");
+  },
+};
+
+export const SCENARIOS: Scenario[] = [usersRoundTrips, usersMix];
+
+export function parseArgs(argv: string[]): { options: RunOptions; only?: string[] } {
+  const value = (name: string) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const numbers = (name: string) => value(name)?.split(",").map(Number).filter((n) => Number.isFinite(n) && n > 0);
+  const quick = argv.includes("--quick");
+  const options: RunOptions = {
+    quick,
+    sizes: numbers("sizes") ?? (quick ? [100, 1000] : [100, 10_000]),
+    seconds: numbers("seconds")?.[0] ?? (quick ? 5 : 30),
+    workers: numbers("workers")?.[0] ?? 4,
+    rates: numbers("rates") ?? [25, 50],
+    samples: numbers("samples")?.[0] ?? (quick ? 10 : 20),
+    write: !argv.includes("--no-write"),
+  };
+  return { options, only: value("only")?.split(",").map((s) => s.trim()).filter(Boolean) };
+}
+
+async function main(): Promise<void> {
+  const { options, only } = parseArgs(process.argv.slice(2));
+  const chosen = only ? SCENARIOS.filter((s) => only.includes(s.name)) : SCENARIOS;
+  const unknown = (only ?? []).filter((n) => !SCENARIOS.some((s) => s.name === n));
+  if (unknown.length > 0 || chosen.length === 0) {
+    console.error(`Unknown scenario(s) ${unknown.join(", ")}. Scenarios:\n${SCENARIOS.map((s) => `  ${s.name}: ${s.describe}`).join("\n")}`);
+    process.exitCode = 2;
+    return;
+  }
+  const log = (line: string) => console.error(line);
+  const bench = await startBench();
+  const file = path.resolve(__dirname, "..", "..", "docs", "performance.md");
+  try {
+    for (const scenario of chosen) {
+      const markdown = await scenario.run({ bench, options, log });
+      console.log(`${markdown}\n`);
+      if (options.write && !options.quick) await writeSection(file, scenario.name, markdown);
+    }
+    if (options.write && !options.quick) log(`wrote ${path.relative(process.cwd(), file)}`);
+    else log("docs/performance.md not written (--quick or --no-write)");
+  } finally {
+    await bench.close();
+  }
+}
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
