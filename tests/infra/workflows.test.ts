@@ -90,3 +90,13 @@ test("the workflows' Node.js matches the template's runtime and package.json eng
   expect(pkg.main.startsWith("dist/")).toBe(true);
   for (const yaml of [deploy, ci]) for (const [, v] of yaml.matchAll(/node-version: (\S+)/g)) expect(v).toBe(String(nodeVersion));
 });
+
+test("the pipeline identity may assign exactly the roles the templates assign", async () => {
+  const condition = await read("infra/pipeline-role-condition.txt");
+  const guid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+  const { files } = await loadInfraSources();
+  const assigned = new Set([...files].filter(([f]) => f.endsWith(".bicep")).flatMap(([, text]) => text.match(guid) ?? []));
+  const blocks = condition.split(/\)\s*AND\s*\(/);
+  expect(blocks).toHaveLength(2);
+  for (const block of blocks) expect(new Set(block.match(guid))).toEqual(assigned);
+});
