@@ -6,7 +6,7 @@ import { bicepParser, syntaxFindings } from "./bicep-grammar";
 import { BicepFile, readModel } from "./bicep-model";
 import { resolveFile } from "./bicep-resolve";
 import { moduleFindings, paramFileFindings, parametersJsonFindings } from "./bicep-links";
-import { policyFindings } from "./bicep-policy";
+import { policyFindings, requiredResourceFindings } from "./bicep-policy";
 import { appSettingsFindings } from "./app-settings";
 import { literal } from "./bicep-syntax";
 import { Finding, at } from "./finding";
@@ -69,5 +69,6 @@ export async function checkInfra(src: InfraSources): Promise<Finding[]> {
   }
   for (const [file, text] of src.files) if (file.endsWith(".parameters.json")) findings.push(...parametersJsonFindings(file, text, models));
   findings.push(...appSettingsFindings(templates, src.settingsRead));
+  if (src.files.has("infra/main.bicep")) findings.push(...requiredResourceFindings(templates));
   return findings;
 }

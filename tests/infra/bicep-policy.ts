@@ -20,6 +20,9 @@ export const EXPECTATIONS: Expectation[] = [
   { type: "Microsoft.Storage/storageAccounts", path: "properties.minimumTlsVersion", value: "TLS1_2", rule: "storage-tls" },
   { type: "Microsoft.Storage/storageAccounts", path: "properties.allowBlobPublicAccess", value: false, rule: "storage-public-blob" },
   { type: "Microsoft.Storage/storageAccounts", path: "properties.supportsHttpsTrafficOnly", value: true, rule: "storage-https" },
+  { type: "Microsoft.Web/serverfarms", path: "sku.name", value: "FC1", rule: "flex-plan" },
+  { type: "Microsoft.Web/serverfarms", path: "properties.reserved", value: true, rule: "flex-plan" },
+  { type: "Microsoft.Web/sites", path: "kind", value: "functionapp,linux", rule: "flex-plan" },
   { type: "Microsoft.Web/sites", path: "properties.httpsOnly", value: true, rule: "site-https" },
   // Exactly 1.2: Entra's provisioning client speaks TLS 1.2 only, so '1.3' would lock it out.
   { type: "Microsoft.Web/sites", path: "properties.siteConfig.minTlsVersion", value: "1.2", rule: "site-tls" },
@@ -147,6 +150,25 @@ function outputFindings(f: BicepFile): Finding[] {
       if (SECRET_MEMBER.test(prop.text)) out.push(at(f.path, prop, "output-secret", `output '${o.name}' reads '${prop.text}'`));
   }
   return out;
+}
+
+/** What one tenant's stamp must deploy (not `existing`), across all its templates. */
+export const REQUIRED_RESOURCES = [
+  "Microsoft.ManagedIdentity/userAssignedIdentities",
+  "Microsoft.Storage/storageAccounts",
+  "Microsoft.Storage/storageAccounts/blobServices/containers",
+  "Microsoft.Storage/storageAccounts/tableServices/tables",
+  "Microsoft.KeyVault/vaults",
+  "Microsoft.OperationalInsights/workspaces",
+  "Microsoft.Insights/components",
+  "Microsoft.Web/serverfarms",
+  "Microsoft.Web/sites",
+  "Microsoft.Authorization/roleAssignments",
+];
+
+export function requiredResourceFindings(files: BicepFile[], root = "infra/main.bicep"): Finding[] {
+  const deployed = new Set(files.flatMap((f) => f.allResources.filter((r) => !r.existing).map((r) => r.type.toLowerCase())));
+  return REQUIRED_RESOURCES.filter((t) => !deployed.has(t.toLowerCase())).map((t) => ({ file: root, line: 1, column: 1, rule: "required-resource", message: `no template deploys a ${t}` }));
 }
 
 export function policyFindings(f: BicepFile): Finding[] {

@@ -59,6 +59,7 @@ const cases: Case[] = [
   { name: "public blob access", edits: [{ file: STORAGE, find: "allowBlobPublicAccess: false", replace: "allowBlobPublicAccess: true" }], rule: "storage-public-blob" },
   { name: "HTTP allowed to storage", edits: [{ file: STORAGE, find: "    supportsHttpsTrafficOnly: true\n", replace: "" }], rule: "storage-https" },
   // site
+  { name: "a plan that is not Flex Consumption", edits: [{ file: APP, find: "name: 'FC1'", replace: "name: 'Y1'" }], rule: "flex-plan" },
   { name: "httpsOnly: false", edits: [{ file: APP, find: "httpsOnly: true", replace: "httpsOnly: false" }], rule: "site-https" },
   { name: "minTlsVersion: '1.3' (locks Entra out)", edits: [{ file: APP, find: "      minTlsVersion: '1.2'", replace: "      minTlsVersion: '1.3'" }], rule: "site-tls", lineOfText: "minTlsVersion: '1.3'" },
   { name: "FTPS allowed", edits: [{ file: APP, find: "ftpsState: 'Disabled'", replace: "ftpsState: 'FtpsOnly'" }], rule: "site-ftps" },
@@ -103,6 +104,17 @@ describe("the checker rejects", () => {
       expect(hits.map((h) => `${h.file}:${h.line}`)).toContain(`${edits[0].file}:${lineOf(edited, lineOfText)}`);
     }
   });
+});
+
+test("a stamp that lost a module is missing its resources", async () => {
+  const files = new Map(real.files);
+  files.delete(MONITORING);
+  const rules = (await checkInfra({ ...real, files })).map((f) => `${f.rule}: ${f.message}`);
+  expect(rules).toEqual(expect.arrayContaining([
+    expect.stringMatching(/^module-path: /),
+    "required-resource: no template deploys a Microsoft.OperationalInsights/workspaces",
+    "required-resource: no template deploys a Microsoft.Insights/components",
+  ]));
 });
 
 test("a setting the code starts reading is missing until the template sets it", async () => {
