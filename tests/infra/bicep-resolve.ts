@@ -199,13 +199,15 @@ export function resolveFile(f: BicepFile): Resolution {
       }
     }
   }
-  // A template's params and vars must be used (exported vars are used by importers); parameter files
-  // are exempt, their vars exist to be assigned.
+  // A template's params, vars and `existing` resources must be used (exported vars are used by
+  // importers); parameter files are exempt, their vars exist to be assigned.
   if (f.kind === "bicep") {
     for (const p of f.params.values())
       if (!used.has(p.name)) findings.push(at(f.path, declaredName(p.node), "unused-declaration", `param '${p.name}' is never used`));
     for (const [name, node] of f.vars)
       if (!used.has(name) && !decoratorsOf(node).some((d) => d.name === "export")) findings.push(at(f.path, declaredName(node), "unused-declaration", `var '${name}' is never used`));
+    for (const r of f.resources)
+      if (r.existing && !used.has(r.name)) findings.push(at(f.path, declaredName(r.node), "unused-declaration", `existing resource '${r.name}' is never used`));
   }
   return { findings, moduleOutputReads };
 }

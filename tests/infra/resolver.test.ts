@@ -49,11 +49,12 @@ test("a lambda variable used outside its lambda is undeclared", async () => {
   expect(await check({ "infra/a.bicep": text })).toEqual(["infra/a.bicep:3:19 [undeclared] 'x' is not declared"]);
 });
 
-test("an unused param or var is reported", async () => {
-  const text = "param used string\nparam spare string\nvar unused = used\n@export()\nvar shared = 1\noutput o string = used\n";
+test("an unused param, var or existing resource is reported", async () => {
+  const text = "param used string\nparam spare string\nvar unused = used\n@export()\nvar shared = 1\nresource kv 'Microsoft.KeyVault/vaults@2023-07-01' existing = {\n  name: used\n}\noutput o string = used\n";
   expect(await check({ "infra/a.bicep": text })).toEqual([
     "infra/a.bicep:2:7 [unused-declaration] param 'spare' is never used",
     "infra/a.bicep:3:5 [unused-declaration] var 'unused' is never used",
+    "infra/a.bicep:6:10 [unused-declaration] existing resource 'kv' is never used",
   ]);
 });
 
