@@ -100,3 +100,15 @@ test("the pipeline identity may assign exactly the roles the templates assign", 
   expect(blocks).toHaveLength(2);
   for (const block of blocks) expect(new Set(block.match(guid))).toEqual(assigned);
 });
+
+test("the app features the pipeline relies on exist: the built credential CLI with --handover-secret, and the probed routes", async () => {
+  // deploy.yml runs dist/scripts/credentials.js from the package, so scripts/ must be compiled into dist/.
+  const tsconfig = JSON.parse(await read("tsconfig.json")) as { compilerOptions: { outDir: string; rootDir: string }; include: string[] };
+  expect(tsconfig.compilerOptions).toMatchObject({ outDir: "dist", rootDir: "." });
+  expect(tsconfig.include).toContain("scripts/**/*.ts");
+  const cli = await read("scripts/credentials.ts");
+  expect(cli).toMatch(/token create --tenant <t>.*--handover-secret/);
+  // smoke-test.sh probes these routes.
+  const routes = await read("shared/http/routes.ts");
+  for (const route of ["`${SCIM}/ServiceProviderConfig`", "`${SCIM}/Users`", '"health"']) expect(routes).toContain(`route: ${route}`);
+});
