@@ -5,13 +5,24 @@ import { startTestHost, TestHost, ScimClient } from "../support/scim-client";
 import { createToken } from "../../scripts/credentials";
 import { credentialStore } from "../../shared/auth/credentials";
 import { config } from "../../shared/config";
+import { useAuthLogSink } from "../../shared/auth/auth-log";
 import { createUser, entraUser, expectScimError, expectStatus, filterQuery, patchOp } from "../support/builders";
 
 let t: TestHost;
 let scim: ScimClient;
 let user: any;
-beforeAll(async () => { t = await startTestHost(); scim = await t.newTenant(); user = await createUser(scim); });
-afterAll(() => t.close());
+const authLog: string[] = [];
+const presented: string[] = [];
+beforeAll(async () => {
+  useAuthLogSink((line) => authLog.push(line));
+  t = await startTestHost();
+  scim = await t.newTenant();
+  user = await createUser(scim);
+});
+afterAll(async () => {
+  useAuthLogSink(undefined);
+  await t.close();
+});
 
 function expectUnauthorized(reply: Awaited<ReturnType<ScimClient["get"]>>): void {
   expectScimError(reply, 401);
@@ -40,12 +51,14 @@ test("the right credential id with a wrong secret is 401", async () => {
 
 test("a revoked token is 401", async () => {
   const { token, record } = await createToken(scim.tenant, "revoked in test");
+  presented.push(token);
   expect(await credentialStore(config()).revoke(record.id)).toBe(true);
   expectUnauthorized(await scim.withToken(token).get("/Users"));
 });
 
 test("an expired token is 401", async () => {
   const { token, record } = await createToken(scim.tenant, "expired in test");
+  presented.push(token);
   await credentialStore(config()).put({ ...record, expiresAt: new Date(Date.now() - 60_000).toISOString() });
   expectUnauthorized(await scim.withToken(token).get("/Users"));
 });
@@ -76,4 +89,11 @@ test("discovery endpoints answer with Entra's token as well as without one", asy
     expectStatus(await scim.get(path), 200);
     expectStatus(await scim.withToken("").get(path), 200);
   }
+});
+
+test("failures are logged without any token or secret", () => {
+  expect(authLog.length).toBeGreaterThan(0);
+  const secrets = [scim.token, ...presented].map((token) => token.split(".")[1]);
+  for (const line of authLog) for (const secret of secrets) expect(line).not.toContain(secret);
+  for (const line of authLog) expect(line).not.toMatch(/A{43}|B{43}|C{43}/);
 });
