@@ -16,9 +16,11 @@ export type AuthLogSink = (line: string) => void;
 const consoleSink: AuthLogSink = (line) => console.warn(line);
 let sink: AuthLogSink = consoleSink;
 
-/** For tests: capture auth log lines; pass undefined to restore console output. */
-export function useAuthLogSink(next: AuthLogSink | undefined): void {
+/** For tests: capture or silence auth log lines (undefined = console); returns the sink it replaced. */
+export function useAuthLogSink(next: AuthLogSink | undefined): AuthLogSink {
+  const previous = sink;
   sink = next ?? consoleSink;
+  return previous;
 }
 
 export function logAuthFailure(f: AuthFailure): void {

@@ -35,7 +35,7 @@ export async function startEntraStandIn(): Promise<EntraStandIn> {
   const published = new Set<string>();
   let fetches = 0;
   const server = http.createServer((req, res) => {
-    if (req.url !== `/${tenantId}/discovery/v2.0/keys`) { res.writeHead(404).end(); return; }
+    if (new URL(req.url ?? "/", "http://x").pathname !== `/${tenantId}/discovery/v2.0/keys`) { res.writeHead(404).end(); return; }
     fetches++;
     const body = JSON.stringify({ keys: [...published].map((kid) => keys.get(kid)!.publicJwk) });
     res.writeHead(200, { "Content-Type": "application/json" }).end(body);

@@ -20,8 +20,8 @@ const CHALLENGE = 'Bearer authorization="https://login.microsoftonline.com/00000
 
 export interface KeyVaultStandIn {
   url: string;
-  /** Every request as "METHOD /path" (challenge round trips included). */
-  requests: string[];
+  /** Every request with its answer's status (challenge round trips included). */
+  requests: { method: string; path: string; status: number }[];
   /** Latest value of a secret, as the vault holds it. */
   value(name: string): string | undefined;
   names(): string[];
@@ -46,7 +46,7 @@ function selfSignedCertificate(): { key: string; cert: string } {
 export async function startKeyVaultStandIn(): Promise<KeyVaultStandIn> {
   const { key, cert } = selfSignedCertificate();
   const secrets = new Map<string, Version[]>();
-  const requests: string[] = [];
+  const requests: KeyVaultStandIn["requests"] = [];
   let base = "";
 
   const bundle = (name: string, v: Version, withValue: boolean) => ({
@@ -99,14 +99,15 @@ export async function startKeyVaultStandIn(): Promise<KeyVaultStandIn> {
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const url = new URL(req.url ?? "/", base);
-      requests.push(`${req.method} ${url.pathname}`);
       // The SDK first sends no token (and no body), expects this challenge, then retries with a token.
       if (req.headers.authorization !== `Bearer ${TOKEN}`) {
+        requests.push({ method: req.method ?? "GET", path: url.pathname, status: 401 });
         res.writeHead(401, { "WWW-Authenticate": CHALLENGE, "Content-Type": "application/json" });
         res.end(JSON.stringify({ error: { code: "Unauthorized", message: "AKV10000: Request is missing a Bearer token." } }));
         return;
       }
       const out = handle(req.method ?? "GET", url, Buffer.concat(chunks).toString("utf8"));
+      requests.push({ method: req.method ?? "GET", path: url.pathname, status: out.status });
       res.writeHead(out.status, { "Content-Type": "application/json; charset=utf-8" });
       res.end(JSON.stringify(out.body));
     });

@@ -43,8 +43,8 @@ export function setEnv(vars: Record<string, string | undefined>): () => void {
 export function captureAuthLog(): { lines: Record<string, unknown>[]; raw: string[]; stop(): void } {
   const raw: string[] = [];
   const lines: Record<string, unknown>[] = [];
-  useAuthLogSink((line) => { raw.push(line); lines.push(JSON.parse(line)); });
-  return { lines, raw, stop: () => useAuthLogSink(undefined) };
+  const previous = useAuthLogSink((line) => { raw.push(line); lines.push(JSON.parse(line)); });
+  return { lines, raw, stop: () => useAuthLogSink(previous) };
 }
 
 /**
