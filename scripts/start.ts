@@ -39,6 +39,7 @@ async function main(): Promise<void> {
   console.log(`  Tenant URL:   ${host.url}/scim/v2`);
   console.log(`  Secret Token: ${token}`);
   console.log(`  Try:          curl -H "Authorization: Bearer ${token}" "${host.url}/scim/v2/Users?filter=userName%20eq%20%22x%22"`);
+  console.log(`  OAuth:        Token Endpoint ${host.url}/oauth2/token; make a client with npm run credentials -- client create --tenant ${DEV_TENANT}`);
   console.log("");
 
   const stop = async () => {
