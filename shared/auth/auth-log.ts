@@ -14,13 +14,20 @@ export interface AuthFailure {
 
 export type AuthLogSink = (line: string) => void;
 const consoleSink: AuthLogSink = (line) => console.warn(line);
-let sink: AuthLogSink = consoleSink;
+let fallback: AuthLogSink = consoleSink;
+let installed: AuthLogSink | undefined;
+const sink: AuthLogSink = (line) => (installed ?? fallback)(line);
 
-/** For tests: capture or silence auth log lines (undefined = console); returns the sink it replaced. */
-export function useAuthLogSink(next: AuthLogSink | undefined): AuthLogSink {
-  const previous = sink;
-  sink = next ?? consoleSink;
+/** For tests: capture auth log lines (undefined = stop capturing); returns the sink it replaced. */
+export function useAuthLogSink(next: AuthLogSink | undefined): AuthLogSink | undefined {
+  const previous = installed;
+  installed = next;
   return previous;
+}
+
+/** For test hosts: drop lines nobody captures instead of printing them (failures are expected there). */
+export function quietUncapturedAuthLog(quiet: boolean): void {
+  fallback = quiet ? () => undefined : consoleSink;
 }
 
 export function logAuthFailure(f: AuthFailure): void {

@@ -5,7 +5,7 @@ import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { startLocalHost, LocalHost } from "../../shared/http/local-host";
 import { createToken } from "../../scripts/credentials";
-import { useAuthLogSink } from "../../shared/auth/auth-log";
+import { quietUncapturedAuthLog } from "../../shared/auth/auth-log";
 
 export interface Reply<T = any> { status: number; headers: Headers; body: T }
 
@@ -49,7 +49,7 @@ export async function startTestHost(): Promise<TestHost> {
   process.env.SCIM_LOCAL_CREDENTIALS_FILE ??= path.join(os.tmpdir(), `scim-test-credentials-${randomUUID()}.json`);
   process.env.SCIM_CREDENTIAL_CACHE_SECONDS ??= "1";
   const quiet = { info: () => undefined, error: (line: string) => console.error(line) };
-  useAuthLogSink(() => undefined); // auth failures are expected here; tests that check them capture them
+  quietUncapturedAuthLog(true); // auth failures are expected here; tests that check them capture them
   const host = await startLocalHost(0, quiet);
   const scimUrl = `${host.url}/scim/v2`;
   return {
