@@ -14,8 +14,8 @@ let user: any;
 const authLog: string[] = [];
 const presented: string[] = [];
 beforeAll(async () => {
-  useAuthLogSink((line) => authLog.push(line));
   t = await startTestHost();
+  useAuthLogSink((line) => authLog.push(line)); // after the host, which quiets the auth log for tests
   scim = await t.newTenant();
   user = await createUser(scim);
 });

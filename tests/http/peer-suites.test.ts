@@ -3,15 +3,14 @@
 // checks of Microsoft's SCIMReferenceCode Postman collection that other files do not already cover.
 import { randomUUID } from "node:crypto";
 import { startTestHost, TestHost, ScimClient } from "../support/scim-client";
-import { useAuthLogSink } from "../../shared/auth/auth-log";
 import {
   CORE_USER, ENTERPRISE_USER, ERROR_URN, LIST_URN, createUser, createUsers, entraUser, expectScimError, expectStatus,
   filterQuery, patchOp, unique,
 } from "../support/builders";
 
 let t: TestHost;
-beforeAll(async () => { useAuthLogSink(() => undefined); t = await startTestHost(); });
-afterAll(async () => { useAuthLogSink(undefined); await t.close(); });
+beforeAll(async () => { t = await startTestHost(); });
+afterAll(() => t.close());
 
 describe("Okta SCIM 2.0 SPEC test", () => {
   let scim: ScimClient;
