@@ -19,6 +19,7 @@ export function machineNotes(extra: string[] = []): string {
   return [
     `- Date: ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`,
     `- Machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? "unknown CPU"}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`,
+    `- Load average when written: ${os.loadavg().map((l) => l.toFixed(1)).join(", ")} (anything else running on the box competes for the same cores)`,
     `- Node ${process.version}; Azurite ${azurite} (Table, in memory, telemetry off) on loopback; the local host (node:http) in the bench's process`,
     ...extra.map((e) => `- ${e}`),
   ].join("\n");

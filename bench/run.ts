@@ -69,13 +69,16 @@ function targetVerdicts(bySize: Map<number, OperationResult[]>, sizes: number[])
     const max = Math.max(...values);
     return `${label}: ${ok(max) ? "met" : "NOT met"} (max ${max} over ${values.length} requests at ${sizes.join(" and ")} users)`;
   };
-  const same = sizes.length < 2 || bySize.get(sizes[0])!.every((op, i) => sizes.every((s) => tripsText(bySize.get(s)![i].trips) === tripsText(op.trips)));
+  // Everything but the list page and the scan is a point operation and must not grow with the tenant.
+  const point = (op: OperationResult) => !op.operation.startsWith("list") && !op.operation.includes("scan");
+  const same = sizes.length < 2 || bySize.get(sizes[0])!.every((op, i) =>
+    !point(op) || sizes.every((s) => tripsText(bySize.get(s)![i].trips) === tripsText(op.trips)));
   return [
     check("create = 1", trips("create"), (m) => m === 1),
     check("get by id = 1", trips("get by id"), (m) => m === 1),
     check("filter userName eq = 1 (at most 2)", trips("filter userName eq"), (m) => m <= 2),
     check("PATCH = 2", trips("PATCH"), (m) => m === 2),
-    `the same at every size: ${same ? "yes" : "NO"} (the list page and the scan grow with the tenant by design)`,
+    `point operations the same at every size: ${same ? "yes" : "NO"} (the list page and the scan read the tenant's rows 1,000 per round trip by design)`,
   ];
 }
 
