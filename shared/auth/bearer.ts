@@ -6,7 +6,8 @@ import { ScimError } from "../scim/errors";
 import type { ScimRequest } from "../http/types";
 import { AuthContext, publicOrigin } from "./auth-context";
 import { tokenAudience, verifyAccessToken } from "./access-tokens";
-import { logAuthFailure, warnIfExpiringSoon } from "./auth-log";
+import { logAuthFailure, logAuthNotice, warnIfExpiringSoon } from "./auth-log";
+import { isServiceError, statusOf } from "./key-vault";
 import { CachedCredentials } from "./credentials";
 import { entraTenantOfIssuer, verifyEntraToken } from "./entra-token";
 import { CREDENTIAL_ID, entraTokenRecordId, EXPIRY_WARNING_DAYS, isActive } from "./records";
@@ -46,6 +47,10 @@ export async function authenticateBearer(req: ScimRequest, auth: AuthContext, en
     if (unverified) return await authenticateJwt(token, unverified, req, auth);
     return await authenticateStaticToken(token, auth.credentials);
   } catch (e) {
+    if (isServiceError(e)) {
+      logAuthNotice("auth.store-unavailable", { endpoint, status: statusOf(e) ?? 0 });
+      throw ScimError.unavailable("Credentials cannot be checked right now; retry later.", 5);
+    }
     if (!(e instanceof AuthRejected)) throw e;
     auth.throttle.recordFailure(keys);
     logAuthFailure({ reason: e.reason, endpoint, source: req.sourceIp, ...e.ids, throttled: retryAfter > 0 });

@@ -33,6 +33,11 @@ export class OAuthError extends Error {
   }
   static unsupportedGrantType(detail: string) { return new OAuthError(400, "unsupported_grant_type", detail); }
   static invalidScope(detail: string) { return new OAuthError(400, "invalid_scope", detail); }
+  /** Key Vault or Table Storage could not be reached to check the client. */
+  static unavailable(retryAfterSeconds: number) {
+    return new OAuthError(503, "temporarily_unavailable", "Client credentials cannot be checked right now; retry later.",
+      { "Retry-After": String(retryAfterSeconds) });
+  }
   /** Too many failed client authentications from this source or for this client. */
   static throttled(retryAfterSeconds: number) {
     return new OAuthError(429, "temporarily_unavailable", `Too many failed authentication attempts; retry after ${retryAfterSeconds} s.`,

@@ -4,7 +4,8 @@
 import type { ScimRequest, ScimResponse } from "../http/types";
 import { AuthContext, publicOrigin } from "./auth-context";
 import { mintAccessToken, tokenAudience } from "./access-tokens";
-import { logAuthFailure } from "./auth-log";
+import { logAuthFailure, logAuthNotice } from "./auth-log";
+import { isServiceError, statusOf } from "./key-vault";
 import { authenticateClientAssertion, authenticateClientSecret, validClientId } from "./client-auth";
 import { OAUTH_JSON_HEADERS, OAuthError } from "./oauth-errors";
 import { AuthRejected } from "./rejection";
@@ -23,6 +24,10 @@ export async function issueToken(req: ScimRequest, auth: AuthContext): Promise<S
   try {
     subject = await authenticateClient(request, auth, scope);
   } catch (e) {
+    if (isServiceError(e)) {
+      logAuthNotice("auth.store-unavailable", { endpoint: "token", status: statusOf(e) ?? 0 });
+      throw OAuthError.unavailable(5);
+    }
     if (!(e instanceof AuthRejected)) throw e;
     auth.throttle.recordFailure(keys);
     logAuthFailure({ reason: e.reason, endpoint: "token", source: req.sourceIp, clientId, ...e.ids, throttled: retryAfter > 0 });

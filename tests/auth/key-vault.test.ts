@@ -90,3 +90,19 @@ test("token list, secret add and revoke work against the vault", async () => {
     .toEqual([[created.secretId, "revoked"], [added.secretId, "active"]].sort());
   expect((await cli("token", "create", "--tenant", "t-kv2")).out).toContain("Secret Token:");
 });
+
+test("a vault that cannot answer makes authentication 503 with Retry-After, never 500 or 401", async () => {
+  const { token } = await createStaticToken(credentialStore(config()), { tenant: "t-outage" });
+  const created = JSON.parse((await cli("client", "create", "--tenant", "t-outage", "--json")).out);
+  kv.outage(429);
+  try {
+    const scim = await new ScimClient(t.scimUrl, token, "t-outage").get("/Users?startIndex=1&count=1");
+    expect(scim.status).toBe(503);
+    expect(scim.headers.get("retry-after")).toBe("5");
+    const oauth = await tokenRequest(t, { grant_type: "client_credentials", client_id: created.clientId, client_secret: created.clientSecret });
+    expect(oauth.status).toBe(503);
+    expect(oauth.body.error).toBe("temporarily_unavailable");
+  } finally {
+    kv.outage(undefined);
+  }
+});

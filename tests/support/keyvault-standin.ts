@@ -26,6 +26,8 @@ export interface KeyVaultStandIn {
   value(name: string): string | undefined;
   names(): string[];
   client(): SecretClient;
+  /** Answers every request with this status (a throttled or failing vault) until called with undefined. */
+  outage(status: number | undefined): void;
   /** Makes every SecretClient the app builds talk to this stand-in. */
   useForApp(): void;
   close(): Promise<void>;
@@ -48,6 +50,7 @@ export async function startKeyVaultStandIn(): Promise<KeyVaultStandIn> {
   const secrets = new Map<string, Version[]>();
   const requests: KeyVaultStandIn["requests"] = [];
   let base = "";
+  let failing: number | undefined;
 
   const bundle = (name: string, v: Version, withValue: boolean) => ({
     ...(withValue ? { value: v.value, id: `${base}/secrets/${name}/${v.version}` } : { id: `${base}/secrets/${name}` }),
@@ -106,7 +109,7 @@ export async function startKeyVaultStandIn(): Promise<KeyVaultStandIn> {
         res.end(JSON.stringify({ error: { code: "Unauthorized", message: "AKV10000: Request is missing a Bearer token." } }));
         return;
       }
-      const out = handle(req.method ?? "GET", url, Buffer.concat(chunks).toString("utf8"));
+      const out = failing ? fail(failing, "Throttled", "Stand-in outage.") : handle(req.method ?? "GET", url, Buffer.concat(chunks).toString("utf8"));
       requests.push({ method: req.method ?? "GET", path: url.pathname, status: out.status });
       res.writeHead(out.status, { "Content-Type": "application/json; charset=utf-8" });
       res.end(JSON.stringify(out.body));
@@ -123,6 +126,7 @@ export async function startKeyVaultStandIn(): Promise<KeyVaultStandIn> {
     url: base, requests,
     value: (name) => secrets.get(name)?.at(-1)?.value,
     names: () => [...secrets.keys()],
+    outage: (status) => { failing = status; },
     client,
     useForApp: () => useSecretClientFactory(() => client()),
     close: () => new Promise<void>((resolve) => { useSecretClientFactory(undefined); server.closeAllConnections(); server.close(() => resolve()); }),
