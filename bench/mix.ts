@@ -11,6 +11,8 @@ export interface MixResult {
   users: number;
   mode: "closed" | "open";
   load: string;
+  /** Open loop only: the offered request rate. */
+  offered?: number;
   seconds: number;
   requests: number;
   errors: number;
@@ -85,6 +87,7 @@ export async function runMix(t: SeededTenant, options: MixOptions): Promise<MixR
   return {
     users: t.size, mode: options.mode,
     load: options.mode === "closed" ? `${options.workers} workers` : `${options.requestsPerSecond} req/s offered`,
+    offered: options.mode === "open" ? options.requestsPerSecond : undefined,
     seconds: elapsed, requests: latencies.length, errors, rps: latencies.length / elapsed,
     p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? NaN, late,
   };
