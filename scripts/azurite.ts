@@ -1,6 +1,8 @@
 // Starts and stops an Azurite Table service on a loopback port (npm start, tests, bench). Telemetry off.
 import { spawn, ChildProcess } from "node:child_process";
+import fs from "node:fs";
 import net from "node:net";
+import path from "node:path";
 
 export const AZURITE_ACCOUNT_KEY =
   "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
@@ -38,7 +40,10 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<{ chil
   const port = options.port ?? (await freePort());
   const bin = require.resolve("azurite/dist/src/table/main.js");
   const storage = options.location ? ["--location", options.location] : ["--inMemoryPersistence"];
-  const child = spawn(process.execPath, [bin, ...storage, "--disableTelemetry", "--skipApiVersionCheck", "--silent",
+  // Keep point operations independent of partition size, as on the real service (see the preload's header).
+  // The .cjs sits beside this file in the source tree; the compiled copy in dist/scripts finds it two levels up.
+  const preload = [__dirname, path.join(__dirname, "../../scripts")].map((d) => path.join(d, "azurite-indexed-lookups.cjs")).find((f) => fs.existsSync(f));
+  const child = spawn(process.execPath, [...(preload ? ["-r", preload] : []), bin, ...storage, "--disableTelemetry", "--skipApiVersionCheck", "--silent",
     "--tableHost", "127.0.0.1", "--tablePort", String(port)], { stdio: "ignore" });
   const deadline = Date.now() + 20_000;
   while (!(await canConnect(port))) {
