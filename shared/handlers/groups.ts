@@ -10,7 +10,6 @@ import { isMemberOperation, memberDelta, membersOf, needsCurrentMembers } from "
 import { tagMatches, versionTag } from "../scim/resource";
 import { ScimError } from "../scim/errors";
 import { MemberRef, StoredEntity, TenantStore } from "../store";
-import { isResourceId } from "../store/resources";
 import { HandlerContext } from "../http/pipeline";
 import { readJsonBody } from "../http/body";
 import { noContent } from "../http/respond";
@@ -144,19 +143,28 @@ export async function patchGroup(ctx: HandlerContext): Promise<ScimResponse> {
   return resourceReply(ctx, store, GROUP, 200, await readGroup(ctx, store));
 }
 
+/** How long a DELETE spends removing membership rows before it answers and lets the rest continue. */
+const CLEANUP_BUDGET_MS = 20_000;
+
 /**
- * DELETE /Groups/{id} — read, read its membership rows (⌈n/1000⌉ per direction), then ⌈n/50⌉
- * transactions, the group row and its index rows last so a retried delete completes a half-done one.
+ * DELETE /Groups/{id} — read, then one transaction removing the group, its index rows and recording a
+ * tombstone; then its membership rows, ⌈n/1000⌉ reads and ⌈n/50⌉ transactions, for up to 20 s. What is
+ * left continues after the answer and is resumed by the next group deletion of the tenant; readers
+ * ignore the dead group meanwhile (store/group-deletions.ts).
  */
 export async function deleteGroup(ctx: HandlerContext): Promise<ScimResponse> {
   const store = await ctx.store();
-  const previous = await store.groups.get(ctx.req.params.id);
-  if (!previous) {
-    // Already gone: finish what an earlier, interrupted delete may have left (2 reads when nothing is).
-    if (isResourceId(ctx.req.params.id)) await store.memberships.sweep(ctx.req.params.id, true);
-    throw ScimError.notFound(`Group ${ctx.req.params.id} not found.`);
+  const id = ctx.req.params.id;
+  const previous = await store.groups.get(id);
+  if (previous) {
+    checkIfMatch(ctx, previous);
+    await store.groups.submitLabelled([...store.groups.deleteActions(previous), store.groupDeletions.markAction(previous.id)]);
   }
-  checkIfMatch(ctx, previous);
-  await store.memberships.deleteWith(previous.id, true, store.groups.deleteActions(previous));
+  const deadline = Date.now() + CLEANUP_BUDGET_MS;
+  const done = previous ? await store.groupDeletions.finish(previous.id, deadline) : true;
+  // Also finish what earlier deletions of this tenant left (1 read when nothing is pending).
+  const rest = done && (await store.groupDeletions.resumeAll(deadline));
+  if (!done || !rest) ctx.background("group deletion cleanup", store.groupDeletions.resumeAll(Infinity));
+  if (!previous) throw ScimError.notFound(`Group ${id} not found.`);
   return noContent();
 }

@@ -79,7 +79,9 @@ async function* candidates(store: TenantStore, type: ResourceType, plan: QueryPl
       if (!isResourceId(plan.id)) return;
       const ids: string[] = [];
       if (type.name === "Group") for await (const g of store.memberships.groupsOf(plan.id)) ids.push(g);
-      else for await (const m of store.memberships.members(plan.id)) if (m.type === "User") ids.push(m.value);
+      else if (await store.groups.exists(plan.id)) { // a deleted group's rows may still be being cleared
+        for await (const m of store.memberships.members(plan.id)) if (m.type === "User") ids.push(m.value);
+      }
       for (let i = 0; i < ids.length; i += 100) yield* await rows.getMany(ids.slice(i, i + 100));
     }
   }

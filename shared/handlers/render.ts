@@ -22,9 +22,14 @@ export function queryProjection(ctx: HandlerContext, type: ResourceType): Projec
 /** ⌈n/1000⌉ round trips: the whole relation of one resource, rendered (used by filters that need it). */
 export async function loadRelation(store: TenantStore, type: ResourceType, baseUrl: string, id: string): Promise<ScimObject[]> {
   const out: ScimObject[] = [];
-  if (type.name === "Group") for await (const m of store.memberships.members(id)) out.push(memberElement(baseUrl, m));
-  else for await (const g of store.memberships.groupsOf(id)) out.push(groupElement(baseUrl, g));
-  return out;
+  if (type.name === "Group") {
+    for await (const m of liveMembers(store, store.memberships.members(id))) out.push(memberElement(baseUrl, m));
+    return out;
+  }
+  const groupIds: string[] = [];
+  for await (const g of store.memberships.groupsOf(id)) groupIds.push(g);
+  const dead = groupIds.length > 0 ? await store.groupDeletions.pending() : new Set<string>();
+  return groupIds.filter((g) => !dead.has(g)).map((g) => groupElement(baseUrl, g));
 }
 
 /** 1 round trip: whether `id` (a user or group) and `other` are related (group holds member / user is in group). */
@@ -45,12 +50,27 @@ export async function representation(ctx: HandlerContext, store: TenantStore, ty
     return project(type, render(type, ctx.baseUrl, entity, groups.length > 0 ? { groups } : {}), projection);
   }
   const shaped = project(GROUP, render(GROUP, ctx.baseUrl, entity), projection);
-  const members = knownMembers ?? store.memberships.members(entity.id);
+  const members = knownMembers ?? liveMembers(store, store.memberships.members(entity.id));
   return resourceWithStreamedArray(shaped, relation, shapedMembers(ctx, projection, members));
 }
 
 async function* shapedMembers(ctx: HandlerContext, projection: Projection, members: Iterable<MemberRef> | AsyncIterable<MemberRef>): AsyncIterable<ScimObject> {
   for await (const m of members) yield projectElement(GROUP, projection, "members", memberElement(ctx.baseUrl, m));
+}
+
+/**
+ * Members less the groups whose deletion is still clearing their rows (group-deletions.ts); the list of
+ * those is read once, on the first member that is a group.
+ */
+async function* liveMembers(store: TenantStore, members: AsyncIterable<MemberRef>): AsyncIterable<MemberRef> {
+  let dead: Set<string> | undefined;
+  for await (const m of members) {
+    if (m.type === "Group") {
+      dead ??= await store.groupDeletions.pending();
+      if (dead.has(m.value)) continue;
+    }
+    yield m;
+  }
 }
 
 /** A single-resource response (200/201) with ETag and, for 201, Location, whatever the projection keeps. */

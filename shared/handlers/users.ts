@@ -92,10 +92,10 @@ export async function deleteUser(ctx: HandlerContext): Promise<ScimResponse> {
   const previous = await store.users.get(ctx.req.params.id);
   if (!previous) {
     // Already gone: finish what an earlier, interrupted delete may have left (2 reads when nothing is).
-    if (isResourceId(ctx.req.params.id)) await store.memberships.sweep(ctx.req.params.id, false);
+    if (isResourceId(ctx.req.params.id)) await store.memberships.sweepUser(ctx.req.params.id);
     throw ScimError.notFound(`User ${ctx.req.params.id} not found.`);
   }
   checkIfMatch(ctx, previous);
-  await store.memberships.deleteWith(previous.id, false, store.users.deleteActions(previous));
+  await store.memberships.deleteUser(previous.id, store.users.deleteActions(previous));
   return noContent();
 }

@@ -17,6 +17,8 @@ export interface HandlerContext {
   principal?: Principal;
   /** The authenticated tenant's store (opened on first use). */
   store(): Promise<TenantStore>;
+  /** Work that may outlive the response (e.g. finishing a large group's deletion); failures are logged. */
+  background(what: string, work: Promise<unknown>): void;
 }
 
 export type Handler = (ctx: HandlerContext) => Promise<ScimResponse>;
@@ -51,6 +53,9 @@ export async function runPipeline(routeName: string, auth: "scim" | "none", hand
         if (!principal) throw ScimError.unauthorized("Authentication is required.");
         store ??= await openTenantStore(cfg, principal.tenant);
         return store;
+      },
+      background: (what, work) => {
+        work.catch((e) => logger.error(JSON.stringify({ requestId, route: routeName, background: what, error: (e as Error)?.message ?? String(e) })));
       },
     };
     response = await handler(ctx);

@@ -5,6 +5,7 @@ import { tenantPartition } from "./keys";
 import { Partition } from "./partition";
 import { ResourceRows, USER_KIND, GROUP_KIND } from "./resources";
 import { Memberships } from "./members";
+import { GroupDeletions } from "./group-deletions";
 import { ensureTable, tableClient } from "./table";
 
 export { StoreError } from "./errors";
@@ -17,6 +18,7 @@ export interface TenantStore {
   users: ResourceRows;
   groups: ResourceRows;
   memberships: Memberships;
+  groupDeletions: GroupDeletions;
 }
 
 export async function openTenantStore(cfg: Config, tenant: string): Promise<TenantStore> {
@@ -25,5 +27,6 @@ export async function openTenantStore(cfg: Config, tenant: string): Promise<Tena
   const partition = new Partition(table, tenantPartition(tenant));
   const users = new ResourceRows(partition, USER_KIND);
   const groups = new ResourceRows(partition, GROUP_KIND);
-  return { partition, users, groups, memberships: new Memberships(partition, users, groups) };
+  const memberships = new Memberships(partition, users, groups);
+  return { partition, users, groups, memberships, groupDeletions: new GroupDeletions(partition, memberships) };
 }

@@ -31,6 +31,7 @@ export const ROW = {
   groupExternalId: "Y:",
   member: "M:",
   memberOf: "R:",
+  deletedGroup: "Z:",
 } as const;
 
 /** Upper bound of a prefix range: `RowKey ge 'U:' and RowKey lt 'U;'`. */

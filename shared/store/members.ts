@@ -87,37 +87,62 @@ export class Memberships {
   }
 
   /**
-   * Removes every membership of a user or group, then submits `final` (the resource and its index
-   * rows) in the last transaction, so a failure half-way leaves the resource in place and a retried
-   * delete finishes the job; then sweeps once more for memberships a concurrent PATCH wrote in between
-   * (for a group none can follow: their touch of the deleted group row fails). Round trips: the
-   * membership reads (⌈n/1000⌉ each direction, twice), then ⌈n/50⌉ transactions. Groups are not
-   * touched: a member's deletion does not change their version.
+   * Deletes a user: removes its memberships, then submits `final` (the user and its index rows) in the
+   * last transaction, so a failure half-way leaves the user in place and a retried delete finishes the
+   * job; then sweeps once more for memberships a concurrent PATCH wrote in between. Round trips: the
+   * membership reads (twice), then ⌈n/50⌉ transactions. Groups are not touched: a member's deletion
+   * does not change their version. (Groups are deleted through GroupDeletions: their member lists can
+   * be far larger than one request may take.)
    */
-  async deleteWith(resourceId: string, isGroup: boolean, final: TransactionAction[]): Promise<void> {
-    const pairs = await this.membershipPairs(resourceId, isGroup);
+  async deleteUser(userId: string, final: TransactionAction[]): Promise<void> {
+    const pairs = await this.membershipPairs(userId, false);
     const lastSize = Math.floor((MAX_BATCH - final.length) / 2);
     const early = pairs.slice(0, Math.max(0, pairs.length - lastSize));
-    await inParallel(chunk(early, MAX_BATCH / 2), PARALLEL_BATCHES, (c) => this.submitPairs([], c));
+    await this.removePairs(early);
     await this.submitPairs(final, pairs.slice(early.length));
-    await this.sweep(resourceId, isGroup);
+    await this.sweepUser(userId);
   }
 
-  /** Removes whatever membership rows still name a deleted resource (also run when a delete finds it gone). */
-  async sweep(resourceId: string, isGroup: boolean): Promise<void> {
-    const pairs = await this.membershipPairs(resourceId, isGroup);
+  /** Removes whatever membership rows still name a deleted user (also run when a delete finds it gone). */
+  async sweepUser(userId: string): Promise<void> {
+    await this.removePairs(await this.membershipPairs(userId, false));
+  }
+
+  /**
+   * Removes the membership rows of a deleted group page by page (1,000 pairs per read, then ⌈1000/50⌉
+   * transactions) until none is left — true — or the deadline passes — false, to be resumed later.
+   */
+  async removeAllOf(groupId: string, deadline: number): Promise<boolean> {
+    for (;;) {
+      const pairs = await this.membershipPairs(groupId, true, 1000);
+      if (pairs.length === 0) return true;
+      await this.removePairs(pairs);
+      if (Date.now() > deadline) return false;
+    }
+  }
+
+  private async removePairs(pairs: Pair[]): Promise<void> {
     await inParallel(chunk(pairs, MAX_BATCH / 2), PARALLEL_BATCHES, (c) => this.submitPairs([], c));
   }
 
-  private async membershipPairs(resourceId: string, isGroup: boolean): Promise<Pair[]> {
+  /** The membership pairs naming a resource, both directions (at most `limit`). */
+  private async membershipPairs(resourceId: string, isGroup: boolean, limit = Infinity): Promise<Pair[]> {
     const pk = this.p.partitionKey;
     const pair = (groupId: string, memberId: string): Pair => [
       ["delete", { partitionKey: pk, rowKey: memberKey(groupId, memberId) }],
       ["delete", { partitionKey: pk, rowKey: reverseKey(memberId, groupId) }],
     ];
     const pairs: Pair[] = [];
-    for await (const groupId of this.groupsOf(resourceId)) pairs.push(pair(groupId, resourceId));
-    if (isGroup) for await (const m of this.members(resourceId)) pairs.push(pair(resourceId, m.value));
+    for await (const groupId of this.groupsOf(resourceId)) {
+      pairs.push(pair(groupId, resourceId));
+      if (pairs.length >= limit) return pairs;
+    }
+    if (isGroup) {
+      for await (const m of this.members(resourceId)) {
+        pairs.push(pair(resourceId, m.value));
+        if (pairs.length >= limit) return pairs;
+      }
+    }
     return pairs;
   }
 
