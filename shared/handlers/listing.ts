@@ -70,11 +70,9 @@ async function* candidates(store: TenantStore, type: ResourceType, plan: QueryPl
       if (found) yield found;
       return;
     }
-    case "index": {
-      const found = await rows.findByIndex(plan.attribute, plan.value);
-      if (found) yield found;
+    case "index":
+      yield* await rows.findByIndex(plan.attribute, plan.value);
       return;
-    }
     case "related": {
       if (!isResourceId(plan.id)) return;
       const ids: string[] = [];

@@ -6,9 +6,14 @@ import { createHash } from "node:crypto";
 const FORBIDDEN = /[%/\\#?\u0000-\u001f\u007f-\u009f]/g;
 const MAX_ENCODED = 400;
 
-/** Escapes a value for use inside a key; values too long for a key become `~<sha256>`. */
-export function encodeKeyPart(value: string): string {
-  const escaped = value.replace(FORBIDDEN, (c) => "%" + c.charCodeAt(0).toString(16).padStart(2, "0").toUpperCase());
+const FORBIDDEN_AND_COLON = /[%/\\#?:\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * Escapes a value for use inside a key; values too long for a key become `~<sha256>`. With
+ * `separable`, ':' is escaped too, so `<value>:` is an exact prefix (index rows keyed value + id).
+ */
+export function encodeKeyPart(value: string, separable = false): string {
+  const escaped = value.replace(separable ? FORBIDDEN_AND_COLON : FORBIDDEN, (c) => "%" + c.charCodeAt(0).toString(16).padStart(2, "0").toUpperCase());
   if (escaped.length <= MAX_ENCODED) return escaped;
   return "~" + createHash("sha256").update(value, "utf8").digest("base64url");
 }

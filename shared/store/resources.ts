@@ -9,16 +9,26 @@ import { ROW, encodeKeyPart, foldCase, rangeEnd } from "./keys";
 import { StoreError } from "./errors";
 import { Partition, ReadRow, inParallel } from "./partition";
 
-export interface IndexDef { attribute: string; row: string; fold: boolean }
+/**
+ * A unique index has one row per value (`N:<value>`; a second insert is a 409). A non-unique one has a
+ * row per value and resource (`X:<value>:<id>`), found by a range read of the value's exact prefix.
+ */
+export interface IndexDef { attribute: string; row: string; fold: boolean; unique: boolean }
 export interface ResourceKind { name: "User" | "Group"; row: string; indexes: IndexDef[]; indexCopies: boolean }
 
 export const USER_KIND: ResourceKind = {
   name: "User", row: ROW.user, indexCopies: true,
-  indexes: [{ attribute: "userName", row: ROW.userName, fold: true }, { attribute: "externalId", row: ROW.userExternalId, fold: false }],
+  indexes: [
+    { attribute: "userName", row: ROW.userName, fold: true, unique: true },
+    { attribute: "externalId", row: ROW.userExternalId, fold: false, unique: false }, // RFC 7643 §3.1: not unique
+  ],
 };
 export const GROUP_KIND: ResourceKind = {
   name: "Group", row: ROW.group, indexCopies: false,
-  indexes: [{ attribute: "displayName", row: ROW.displayName, fold: true }, { attribute: "externalId", row: ROW.groupExternalId, fold: false }],
+  indexes: [
+    { attribute: "displayName", row: ROW.displayName, fold: true, unique: true }, // Entra requires it (Q18)
+    { attribute: "externalId", row: ROW.groupExternalId, fold: false, unique: false },
+  ],
 };
 
 /** A resource as read, with what a conditional write needs. `etag` is absent when read from an index copy. */
@@ -32,15 +42,18 @@ type Row = { partitionKey: string; rowKey: string } & Record<string, unknown>;
 /** Resource ids are server-generated UUIDs: anything else cannot exist and never reaches a key. */
 export const isResourceId = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id);
 
-export function indexRowKey(index: IndexDef, value: string): string {
-  return index.row + encodeKeyPart(index.fold ? foldCase(value) : value);
+/** The row key of a unique index value, or the prefix shared by every row of a non-unique one. */
+export function indexKeyPrefix(index: IndexDef, value: string): string {
+  const folded = index.fold ? foldCase(value) : value;
+  return index.unique ? index.row + encodeKeyPart(folded) : index.row + encodeKeyPart(folded, true) + ":";
 }
 
 /** The index rows a document needs. */
-function indexRows(kind: ResourceKind, doc: ScimObject): Array<{ index: IndexDef; rowKey: string }> {
+function indexRows(kind: ResourceKind, id: string, doc: ScimObject): Array<{ index: IndexDef; rowKey: string }> {
   return kind.indexes.flatMap((index) => {
     const value = doc[index.attribute];
-    return typeof value === "string" ? [{ index, rowKey: indexRowKey(index, value) }] : [];
+    if (typeof value !== "string") return [];
+    return [{ index, rowKey: indexKeyPrefix(index, value) + (index.unique ? "" : id) }];
   });
 }
 
@@ -95,25 +108,31 @@ export class ResourceRows {
   }
 
   /**
-   * Users: 1 round trip, a point read of the index row answered from its copy of the document.
-   * Groups: 2 round trips, the index row then the group row.
+   * The resources whose indexed attribute equals `value` (with the attribute's case rule). Users: 1
+   * round trip, answered from the index rows' copies of the document (a point read for a unique index, a
+   * range read of the value's prefix otherwise). Groups: that read, then a point read per match.
    */
-  async findByIndex(attribute: string, value: string): Promise<StoredEntity | undefined> {
+  async findByIndex(attribute: string, value: string): Promise<StoredEntity[]> {
     const index = this.kind.indexes.find((i) => i.attribute === attribute);
     if (!index) throw new Error(`${this.kind.name} has no index on ${attribute}`);
-    const row = await this.p.pointRead(indexRowKey(index, value));
-    if (!row) return undefined;
-    const found = this.kind.indexCopies ? fromRow(row, false) : await this.get(row.id as string);
-    const stored = found?.doc[attribute];
+    const prefix = indexKeyPrefix(index, value);
+    const rows: ReadRow[] = [];
+    if (index.unique) {
+      const row = await this.p.pointRead(prefix);
+      if (row) rows.push(row);
+    } else {
+      for await (const row of this.p.range(prefix, rangeEnd(prefix))) rows.push(row);
+    }
+    const found = this.kind.indexCopies ? rows.map((r) => fromRow(r, false)) : await this.getMany(rows.map((r) => r.id as string));
     // Over-long values are keyed by digest; compare the real value so the lookup stays exact.
-    const same = typeof stored === "string" && (index.fold ? foldCase(stored) === foldCase(value) : stored === value);
-    return same ? found : undefined;
+    const same = (stored: unknown) => typeof stored === "string" && (index.fold ? foldCase(stored) === foldCase(value) : stored === value);
+    return found.filter((e) => same(e.doc[attribute]));
   }
 
   /** The actions creating a resource row and its index rows (a clash on an index row is a 409). */
   insertActions(resource: StoredResource): TransactionAction[] {
     const actions: TransactionAction[] = [["create", documentRow(this.p.partitionKey, this.key(resource.id), this.kind.row[0], resource)]];
-    for (const { index, rowKey } of indexRows(this.kind, resource.doc)) actions.push(["create", this.indexRow(index, rowKey, resource)]);
+    for (const { index, rowKey } of indexRows(this.kind, resource.id, resource.doc)) actions.push(["create", this.indexRow(index, rowKey, resource)]);
     return actions;
   }
 
@@ -125,8 +144,8 @@ export class ResourceRows {
     if (!previous.etag) throw new Error("replace needs the resource row's ETag");
     const pk = this.p.partitionKey;
     const actions: TransactionAction[] = [["update", documentRow(pk, this.key(next.id), this.kind.row[0], next), "Replace", { etag: previous.etag }]];
-    const before = indexRows(this.kind, previous.doc);
-    const after = indexRows(this.kind, next.doc);
+    const before = indexRows(this.kind, previous.id, previous.doc);
+    const after = indexRows(this.kind, next.id, next.doc);
     for (const { index, rowKey } of after) {
       const row = this.indexRow(index, rowKey, next);
       const kept = before.some((b) => b.rowKey === rowKey);
@@ -142,7 +161,7 @@ export class ResourceRows {
   /** The actions deleting a resource row and its index rows. */
   deleteActions(previous: StoredResource): TransactionAction[] {
     const pk = this.p.partitionKey;
-    return [this.key(previous.id), ...indexRows(this.kind, previous.doc).map((r) => r.rowKey)]
+    return [this.key(previous.id), ...indexRows(this.kind, previous.id, previous.doc).map((r) => r.rowKey)]
       .map((rowKey): TransactionAction => ["delete", { partitionKey: pk, rowKey }]);
   }
 
@@ -189,7 +208,7 @@ export class ResourceRows {
     } catch (e) {
       if (!(e instanceof StoreError) || e.code !== "conflict" || e.failedIndex === undefined) throw e;
       const rowKey = (actions[e.failedIndex]?.[1] as { rowKey?: string } | undefined)?.rowKey ?? "";
-      const index = this.kind.indexes.find((i) => rowKey.startsWith(i.row));
+      const index = this.kind.indexes.find((i) => i.unique && rowKey.startsWith(i.row));
       throw new StoreError("conflict", index ? `${index.attribute} is already in use` : e.message, e.failedIndex);
     }
   }

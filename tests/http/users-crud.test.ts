@@ -325,13 +325,9 @@ describe("userName is unique case-insensitively (409 uniqueness)", () => {
   });
 });
 
-// Lead: a second user with an existing externalId is 409 "externalId is already in use" (the externalId
-// index row is created, not shared), while /Schemas advertises externalId with uniqueness "none" and
-// RFC 7643 §3.1 does not make it unique. Entra's default mapping is externalId ← mailNickname, which two
-// users can share (john@contoso.com, john@fabrikam.com): the second would be refused on every cycle.
-// Either let users share an externalId (index rows keyed by value + id; `externalId eq` then answers
-// all of them) or advertise uniqueness "server". This test accepts either, as long as they agree.
-test.failing("externalId uniqueness as enforced agrees with /Schemas", async () => {
+// externalId is not unique (RFC 7643 §3.1; Entra's default externalId ← mailNickname can repeat): a
+// second user with the same externalId is created, and `externalId eq` answers both.
+test("externalId uniqueness as enforced agrees with /Schemas", async () => {
   const shared = unique("shared-ext");
   await createUser(scim, entraUser({ externalId: shared }));
   const second = await scim.post("/Users", entraUser({ externalId: shared }));
