@@ -24,12 +24,25 @@ export function parseFilterText(text: string): LibFilter {
   } catch {
     throw ScimError.invalidFilter(`Filter could not be tokenised: ${text}`);
   }
+  // Quoted values are JSON strings (`\\` is one backslash, `\u0001` a control character); the library
+  // keeps backslashes literally, so decode each from the filter text itself (every `"` in a filter
+  // belongs to a quoted value, so the two sequences line up). Invalid JSON, like Entra's unescaped
+  // `DOMAIN\jdoe`, keeps its backslashes.
+  const raw = text.match(/"(?:[^"\\]|\\.|\n)*"/g) ?? [];
+  let q = 0;
+  for (const token of tokens) if (token.type === "Quoted") token.literal = JSON.stringify(decodeQuoted(raw[q++] ?? token.literal));
   for (let i = 2; i < tokens.length; i++) {
     const [attr, op, value] = [tokens[i - 2], tokens[i - 1], tokens[i]];
-    if (value.type !== "Word" || op.type !== "Word" || attr.type !== "Word" || !COMPARE_OPS.has(op.literal.toLowerCase())) continue;
-    const lower = value.literal.toLowerCase();
-    value.type = "Quoted";
-    value.literal = lower === "true" || lower === "false" || lower === "null" ? lower : JSON.stringify(value.literal);
+    if (op.type !== "Word" || attr.type !== "Word" || !COMPARE_OPS.has(op.literal.toLowerCase())) continue;
+    if (value.type === "Number") {
+      // Unquoted numbers are read as their text (`externalId eq 00123`); numeric attributes convert it back.
+      value.type = "Quoted";
+      value.literal = JSON.stringify(value.literal);
+    } else if (value.type === "Word") {
+      const lower = value.literal.toLowerCase();
+      value.type = "Quoted";
+      value.literal = lower === "true" || lower === "false" || lower === "null" ? lower : JSON.stringify(value.literal);
+    }
   }
   let parsed: LibFilter;
   try {
@@ -42,6 +55,14 @@ export function parseFilterText(text: string): LibFilter {
   // The library turns `emails[type eq "work"].value eq "x"` into `emails[…] and emails.value eq "x"`;
   // RFC semantics need both conditions on the same element, so fold it back into the value path.
   return tokens.some((t) => t.literal === "].") ? foldValuePathSubAttribute(parsed) : parsed;
+}
+
+function decodeQuoted(quoted: string): string {
+  try {
+    return JSON.parse(quoted) as string;
+  } catch {
+    return quoted.slice(1, -1).replace(/\\"/g, '"');
+  }
 }
 
 function foldValuePathSubAttribute(f: LibFilter): LibFilter {
@@ -168,7 +189,8 @@ function compileCompare(f: Compare, target: Target): Predicate {
 function valueTest(def: AttributeDef, op: string, expected: boolean | number | string | null): (v: unknown) => boolean {
   switch (def.type) {
     case "boolean": {
-      const want = typeof expected === "string" ? expected.toLowerCase() === "true" : expected;
+      const text = typeof expected === "string" ? expected.toLowerCase() : undefined; // "True" strings, as Entra writes booleans (Q2)
+      const want = text === "true" ? true : text === "false" ? false : expected;
       if (typeof want !== "boolean" || (op !== "eq" && op !== "ne")) throw ScimError.invalidFilter(`'${def.name}' is boolean: use eq or ne with true or false.`);
       return (v) => v === want;
     }

@@ -214,20 +214,16 @@ describe("malformed or unsupported filters are 400 invalidFilter", () => {
   ])("%s", (filter) => expect(thrownScimError(() => compileFilter(USER, filter))).toEqual({ status: 400, scimType: "invalidFilter" }));
 });
 
-// Lead: filter.ts valueTest reads any string other than "true" as false for boolean attributes, so
-// `active eq "maybe"` silently matches every active=false user instead of answering 400 invalidFilter.
-test.failing('a boolean compared with a non-boolean string is 400 invalidFilter (active eq "maybe")', () => {
+// Boolean attributes take true/false (any case, Entra writes "True"); anything else is not a boolean.
+test('a boolean compared with a non-boolean string is 400 invalidFilter (active eq "maybe")', () => {
   expect(thrownScimError(() => compileFilter(USER, 'active eq "maybe"'))).toEqual({ status: 400, scimType: "invalidFilter" });
 });
 
-// Lead: filter.ts only turns legacy unquoted *words* into strings; an unquoted numeric value stays a
-// JSON number, so `externalId eq 701984` (employeeId as matching attribute) scans instead of one point
-// read, and `externalId eq 00123` is not JSON at all and answers 400. Unquoted values after a compare
-// operator on a string attribute should be strings.
-test.failing("a legacy unquoted numeric externalId is an index lookup (externalId eq 701984)", () => {
+// Legacy unquoted values after a compare operator are strings, numbers included (their text is kept).
+test("a legacy unquoted numeric externalId is an index lookup (externalId eq 701984)", () => {
   expect(compileFilter(USER, "externalId eq 701984").plan).toEqual({ kind: "index", attribute: "externalId", value: "701984" });
 });
-test.failing("a legacy unquoted externalId with a leading zero is accepted (externalId eq 00123)", () => {
+test("a legacy unquoted externalId with a leading zero is accepted (externalId eq 00123)", () => {
   expect(compileFilter(USER, "externalId eq 00123").matches({ externalId: "00123" })).toBe(true);
 });
 
@@ -235,10 +231,8 @@ describe("backslashes in filter values", () => {
   test("a lone backslash is taken literally (DOMAIN\\jdoe sent unescaped)", () => {
     expect(compileFilter(USER, 'userName eq "DOMAIN\\jdoe"').matches({ userName: "DOMAIN\\jdoe" })).toBe(true);
   });
-  // Lead: RFC 7644 compValue strings are JSON strings, so a doubled backslash is one backslash.
-  // scim2-parse-filter's tokenizer doubles every backslash not followed by a quote, so the filter text
-  // userName eq "DOMAIN\\jdoe" looks for two backslashes and the user DOMAIN\jdoe is not found.
-  test.failing("a JSON-escaped backslash is one backslash", () => {
+  // RFC 7644 compValue strings are JSON strings, so a doubled backslash is one backslash.
+  test("a JSON-escaped backslash is one backslash", () => {
     expect(compileFilter(USER, 'userName eq "DOMAIN\\\\jdoe"').matches({ userName: "DOMAIN\\jdoe" })).toBe(true);
   });
 });
