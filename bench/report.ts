@@ -2,7 +2,7 @@
 // owns one section between markers (<!-- bench:<id>:start --> … <!-- bench:<id>:end -->) so a run of
 // one group never overwrites another's results.
 import os from "node:os";
-import { promises as fs } from "node:fs";
+import { existsSync, promises as fs } from "node:fs";
 import path from "node:path";
 
 export function table(header: string[], rows: Array<Array<string | number>>): string {
@@ -16,11 +16,13 @@ export function machineNotes(extra: string[] = []): string {
   try {
     azurite = (require("azurite/package.json") as { version: string }).version;
   } catch { /* reported as unknown */ }
+  // scripts/azurite.ts preloads this when present: point lookups by RowKey index, as on the real service.
+  const indexed = existsSync(path.resolve(__dirname, "..", "..", "scripts", "azurite-indexed-lookups.cjs"));
   return [
     `- Date: ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`,
     `- Machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? "unknown CPU"}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`,
     `- Load average when written: ${os.loadavg().map((l) => l.toFixed(1)).join(", ")} (anything else running on the box competes for the same cores)`,
-    `- Node ${process.version}; Azurite ${azurite} (Table, in memory, telemetry off) on loopback; the local host (node:http) in the bench's process`,
+    `- Node ${process.version}; Azurite ${azurite} (Table, in memory, telemetry off${indexed ? ", point lookups indexed by scripts/azurite-indexed-lookups.cjs" : ""}) on loopback; the local host (node:http) in the bench's process`,
     ...extra.map((e) => `- ${e}`),
   ].join("\n");
 }
