@@ -4,7 +4,7 @@
 import { decodeJwt, decodeProtectedHeader, jwtVerify } from "jose";
 import { Federation } from "./records";
 import { entraJwksUri, JwksCache } from "./jwks";
-import { AssertionReplayCache, replayKey } from "./replay-cache";
+import { AssertionReplayCache, replayKey } from "../store/assertion-replays";
 import { AuthRejected, fromJoseError } from "./rejection";
 
 export const JWT_BEARER_ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";

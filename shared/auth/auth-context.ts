@@ -3,7 +3,7 @@
 import { Config } from "../config";
 import { CachedCredentials, credentialStore } from "./credentials";
 import { JwksCache } from "./jwks";
-import { AssertionReplayCache } from "./replay-cache";
+import { AssertionReplayCache } from "../store/assertion-replays";
 import { SigningKeys, signingKeyStore } from "./signing-keys";
 import { FailureThrottle } from "./throttle";
 

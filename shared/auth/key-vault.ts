@@ -22,5 +22,5 @@ export function useSecretClientFactory(next: SecretClientFactory | undefined): v
 /** HTTP status of an SDK error, if it has one. */
 export const statusOf = (e: unknown) => (e as { statusCode?: number } | undefined)?.statusCode;
 
-/** An Azure SDK error (Key Vault or Table Storage answered badly or not at all), not a bug of ours. */
-export const isServiceError = (e: unknown) => e instanceof Error && e.name === "RestError";
+/** A service error (Key Vault or Table Storage answered badly or not at all), not a bug of ours. */
+export const isServiceError = (e: unknown) => e instanceof Error && (e.name === "RestError" || e.name === "StoreError");

@@ -2,10 +2,10 @@
 // row per assertion in a dedicated partition (`auth:jti`, apart from every tenant's `t:` partition).
 // A second insert of the same key is a 409, i.e. a replay. Rows outlive their assertion by the clock skew.
 import { createHash } from "node:crypto";
-import type { TableClient } from "@azure/data-tables";
+import { TableClient } from "@azure/data-tables";
 import { Config } from "../config";
-import { ensureTable, tableClient } from "../store/table";
-import { statusOf } from "./key-vault";
+import { fromTableError } from "./errors";
+import { ensureTable, tableClient } from "./table";
 
 const PARTITION = "auth:jti";
 
@@ -27,7 +27,7 @@ export class AssertionReplayCache {
   /**
    * Records the first use of `key`, valid until `expiresAt`; false when it was already used and has not
    * expired. 1 round trip (insert); on a conflict 2 more at most (point read, conditional replace of a
-   * row whose assertion has expired, so a recycled jti is accepted again).
+   * row whose assertion has expired, so a recycled jti is accepted again). Failures are StoreErrors.
    */
   async firstUse(key: string, expiresAt: Date): Promise<boolean> {
     const table = await this.table();
@@ -36,16 +36,17 @@ export class AssertionReplayCache {
       await table.createEntity(entity);
       return true;
     } catch (e) {
-      if (statusOf(e) !== 409) throw e;
+      if (fromTableError(e).code !== "conflict") throw fromTableError(e);
     }
-    const existing = await table.getEntity<{ expiresAt?: string }>(PARTITION, key);
-    if (existing.expiresAt && Date.parse(existing.expiresAt) > Date.now()) return false;
     try {
+      const existing = await table.getEntity<{ expiresAt?: string }>(PARTITION, key);
+      if (existing.expiresAt && Date.parse(existing.expiresAt) > Date.now()) return false;
       await table.updateEntity(entity, "Replace", { etag: existing.etag });
       return true;
     } catch (e) {
-      if (statusOf(e) === 412) return false; // another instance took it between our read and write
-      throw e;
+      const error = fromTableError(e);
+      if (error.code === "precondition-failed") return false; // another instance took it between our read and write
+      throw error;
     }
   }
 }
