@@ -4,9 +4,9 @@ import { AttributeDef, SchemaDef } from "./schemas/attribute";
 import { RESOURCE_TYPES, ResourceType } from "./resource-types";
 import { RESOURCE_TYPE, SCHEMA, SERVICE_PROVIDER_CONFIG } from "./urns";
 import { MAX_PAGE_SIZE } from "./list";
+import { MAX_PATCH_OPERATIONS } from "./validate";
 import { ScimObject } from "./coerce";
 
-export const MAX_OPERATIONS = 1000;
 
 export function serviceProviderConfig(baseUrl: string, maxPayloadBytes: number): ScimObject {
   return {
@@ -27,7 +27,7 @@ export function serviceProviderConfig(baseUrl: string, maxPayloadBytes: number):
     }],
     meta: { resourceType: "ServiceProviderConfig", location: `${baseUrl}/ServiceProviderConfig` },
     // Not part of RFC 7643; documents this server's request limits for integrators.
-    "urn:scim-functions:limits": { maxPayloadBytes, maxPatchOperations: MAX_OPERATIONS },
+    "urn:scim-functions:limits": { maxPayloadBytes, maxPatchOperations: MAX_PATCH_OPERATIONS },
   };
 }
 

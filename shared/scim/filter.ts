@@ -20,7 +20,7 @@ export function parseFilterText(text: string): LibFilter {
   if (text.length > 10_000) throw ScimError.invalidFilter("Filter is longer than 10,000 characters.");
   let tokens: Token[];
   try {
-    tokens = tokenizer(text);
+    tokens = tokenizer(quoteBareValues(text));
   } catch {
     throw ScimError.invalidFilter(`Filter could not be tokenised: ${text}`);
   }
@@ -55,6 +55,20 @@ export function parseFilterText(text: string): LibFilter {
   // The library turns `emails[type eq "work"].value eq "x"` into `emails[…] and emails.value eq "x"`;
   // RFC semantics need both conditions on the same element, so fold it back into the value path.
   return tokens.some((t) => t.literal === "].") ? foldValuePathSubAttribute(parsed) : parsed;
+}
+
+/**
+ * Legacy filters carry unquoted values (`externalId eq jyoung`, Q10), and such a value may hold
+ * characters the tokenizer does not take as a word (`userName eq jyoung@contoso.com`). Outside quoted
+ * strings, a bare value after a comparison operator is quoted here; true/false/null and numbers are
+ * left to the token pass below.
+ */
+function quoteBareValues(text: string): string {
+  return text.replace(/"(?:[^"\\]|\\.)*"|(\s(?:eq|ne|co|sw|ew|gt|lt|ge|le)\s+)([^\s"()\[\]]+)/gi, (match, op?: string, value?: string) => {
+    if (op === undefined || value === undefined || !/[A-Za-z0-9]/.test(value)) return match; // quoted strings and junk: untouched
+    if (/^(true|false|null|-?\d+(\.\d+)?([eE][-+]?\d+)?)$/i.test(value) || /^[A-Za-z_][\w.:/%-]*$/.test(value)) return match;
+    return op + JSON.stringify(value);
+  });
 }
 
 function decodeQuoted(quoted: string): string {

@@ -7,6 +7,9 @@ import { ScimError } from "./errors";
 
 const ajv = new Ajv({ allErrors: false, strict: false });
 
+/** Operations per PATCH (advertised in ServiceProviderConfig); members inside one operation are not counted. */
+export const MAX_PATCH_OPERATIONS = 1000;
+
 type JsonSchema = Record<string, unknown>;
 
 function attributeSchema(attr: AttributeDef): JsonSchema {
@@ -81,7 +84,11 @@ export interface RawPatchOperation { op: string; path?: string | null; value?: u
 /** PatchOp message (RFC 7644 §3.5.2): Operations is a non-empty array of {op, path?, value?}. */
 export function parsePatchRequest(body: unknown): RawPatchOperation[] {
   if (!validatePatchOp(body)) throw ScimError.invalidSyntax(`PatchOp request is invalid: ${describe(validatePatchOp.errors)}.`);
-  return (body as { Operations: RawPatchOperation[] }).Operations;
+  const operations = (body as { Operations: RawPatchOperation[] }).Operations;
+  if (operations.length > MAX_PATCH_OPERATIONS) {
+    throw ScimError.payloadTooLarge(`A PATCH carries at most ${MAX_PATCH_OPERATIONS} operations; this one has ${operations.length}.`);
+  }
+  return operations;
 }
 
 const searchSchema = {

@@ -124,6 +124,16 @@ describe("unknown ids are 404", () => {
 });
 
 describe("PATCH errors", () => {
+  test("a PATCH of more than 1,000 operations is 413, as ServiceProviderConfig advertises, and changes nothing", async () => {
+    const ops = Array.from({ length: 1001 }, (_, i) => ({ op: "replace", path: "title", value: `t${i}` }));
+    const reply = await scim.patch(`/Users/${user.id}`, patchOp(...ops));
+    expect(reply.status).toBe(413);
+    expect(reply.body.status).toBe("413");
+    expect((await scim.get(`/Users/${user.id}`)).body.title).toBe(user.title);
+    const limits = (await scim.get("/ServiceProviderConfig")).body["urn:scim-functions:limits"];
+    expect(limits.maxPatchOperations).toBe(1000);
+  });
+
   test.each([
     ["an unknown attribute", "noSuchAttribute"],
     ["an unknown sub-attribute", "name.noSuch"],

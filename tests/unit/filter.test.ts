@@ -236,3 +236,12 @@ describe("backslashes in filter values", () => {
     expect(compileFilter(USER, 'userName eq "DOMAIN\\\\jdoe"').matches({ userName: "DOMAIN\\jdoe" })).toBe(true);
   });
 });
+
+describe("legacy unquoted values that are not plain words", () => {
+  test("an unquoted e-mail address is a userName index lookup", () => {
+    expect(compileFilter(USER, "userName eq jyoung@contoso.com").plan).toEqual({ kind: "index", attribute: "userName", value: "jyoung@contoso.com" });
+  });
+  test("quoted strings that contain an operator are left alone", () => {
+    expect(compileFilter(USER, 'displayName eq "a eq b@c" and userName eq x@y').matches({ displayName: "a eq b@c", userName: "X@y" })).toBe(true);
+  });
+});
