@@ -2,7 +2,9 @@
 // then the local host on 127.0.0.1:7071 (PORT overrides). Prints the Tenant URL and token for Entra.
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { startAzurite, stopAzurite } from "./azurite";
+import net from "node:net";
+import { freePort, startAzurite, stopAzurite } from "./azurite";
+import { ensureTable, tableClient } from "../shared/store/table";
 import { config } from "../shared/config";
 import { startLocalHost } from "../shared/http/local-host";
 import { credentialStore } from "../shared/auth/credentials";
@@ -16,11 +18,14 @@ async function main(): Promise<void> {
   if (!process.env.SCIM_STORAGE_CONNECTION_STRING?.trim() && !process.env.SCIM_STORAGE_TABLE_ENDPOINT?.trim()) {
     const location = path.resolve(".azurite");
     await fs.mkdir(location, { recursive: true });
-    azurite = await startAzurite({ port: AZURITE_PORT, location });
+    // 10002 is what UseDevelopmentStorage=true expects; when it is taken, any free port will do.
+    const port = (await portIsFree(AZURITE_PORT)) ? AZURITE_PORT : await freePort();
+    azurite = await startAzurite({ port, location });
     process.env.SCIM_STORAGE_CONNECTION_STRING = azurite.connectionString;
     console.log(`Azurite (Table) on 127.0.0.1:${azurite.port}, data in ${location}`);
   }
   const cfg = config();
+  await ensureTable(tableClient(cfg)); // fails here, with the reason, if the configured storage is unreachable
   const host = await startLocalHost(Number(process.env.PORT ?? 7071));
 
   // A development token is kept in .local/dev-token so restarts print the same one.
@@ -49,6 +54,14 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
 }
 
 main().catch((e) => {
