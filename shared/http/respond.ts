@@ -2,22 +2,12 @@
 import { ScimError } from "../scim/errors";
 import { OAuthError } from "../auth/oauth-errors";
 import { StoreError } from "../store/errors";
-import { ScimObject } from "../scim/coerce";
 import { ScimResponse } from "./types";
 
 export const SCIM_JSON = "application/scim+json; charset=utf-8";
 
 export function ok(body: unknown, headers: Record<string, string> = {}): ScimResponse {
   return { status: 200, body, headers };
-}
-
-/** A single resource: ETag from meta.version; 201 adds Location. */
-export function resourceResponse(status: 200 | 201, resource: ScimObject, headers: Record<string, string> = {}): ScimResponse {
-  const meta = resource.meta as { version?: string; location?: string } | undefined;
-  const out: Record<string, string> = { ...headers };
-  if (meta?.version) out.ETag = meta.version;
-  if (status === 201 && meta?.location) out.Location = meta.location;
-  return { status, body: resource, headers: out };
 }
 
 export const noContent = (headers: Record<string, string> = {}): ScimResponse => ({ status: 204, headers });

@@ -3,7 +3,6 @@ import { AttributeDef, SchemaDef, findAttribute } from "./schemas/attribute";
 import { enterpriseUserSchema } from "./schemas/enterprise-user";
 import { groupSchema } from "./schemas/group";
 import { userSchema } from "./schemas/user";
-import { ScimError } from "./errors";
 
 export interface ResourceType {
   name: "User" | "Group";
@@ -74,10 +73,4 @@ export function resolveAttribute(type: ResourceType, path: string): AttributeRef
   if (subName === undefined) return { extension, attr };
   const sub = attr.subAttributes && findAttribute(attr.subAttributes, subName);
   return sub ? { extension, attr, sub } : undefined;
-}
-
-export function requireAttribute(type: ResourceType, path: string): AttributeRef {
-  const found = resolveAttribute(type, path);
-  if (!found) throw ScimError.invalidPath(`'${path}' is not an attribute of ${type.name}.`);
-  return found;
 }

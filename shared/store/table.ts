@@ -1,6 +1,6 @@
 // The TableClient for the configured account (connection string locally, managed identity on Azure),
 // created once per process, and a per-request round-trip counter.
-import { TableClient, TableServiceClient } from "@azure/data-tables";
+import { TableClient } from "@azure/data-tables";
 import { DefaultAzureCredential } from "@azure/identity";
 import { Config } from "../config";
 import { fromTableError } from "./errors";
@@ -43,10 +43,4 @@ export function ensureTable(table: TableClient): Promise<void> {
     throw fromTableError(e);
   });
   return ready;
-}
-
-/** For tests and tools that manage tables themselves. */
-export function serviceClient(cfg: Config): TableServiceClient {
-  if (!cfg.storageConnectionString) throw new Error("serviceClient needs a connection string");
-  return TableServiceClient.fromConnectionString(cfg.storageConnectionString, { allowInsecureConnection: isLoopback(cfg.storageConnectionString) });
 }
