@@ -3,7 +3,7 @@
 // A group's members are streamed, so a 100,000-member group is never held in memory as one document.
 import { GROUP, ResourceType } from "../scim/resource-types";
 import { Projection, parseProjection, project, projectElement, returnsAttribute } from "../scim/project";
-import { groupElement, memberElement, render } from "../scim/resource";
+import { groupElement, memberElement, render, resourceLocation, versionTag } from "../scim/resource";
 import { RELATION } from "../scim/query-plan";
 import { ScimObject } from "../scim/coerce";
 import { resourceWithStreamedArray } from "../scim/stream";
@@ -77,7 +77,9 @@ async function* liveMembers(store: TenantStore, members: AsyncIterable<MemberRef
 export async function resourceReply(ctx: HandlerContext, store: TenantStore, type: ResourceType, status: 200 | 201,
   entity: StoredEntity, knownMembers?: MemberRef[]): Promise<ScimResponse> {
   const body = await representation(ctx, store, type, entity, queryProjection(ctx, type), knownMembers);
-  const meta = render(type, ctx.baseUrl, entity).meta as { version: string; location: string };
-  const headers: Record<string, string> = { ETag: meta.version, ...(status === 201 ? { Location: meta.location } : {}) };
+  const headers: Record<string, string> = {
+    ETag: versionTag(entity.version),
+    ...(status === 201 ? { Location: resourceLocation(type, ctx.baseUrl, entity.id) } : {}),
+  };
   return Symbol.asyncIterator in body ? { status, headers, stream: body as AsyncIterable<string> } : { status, headers, body };
 }

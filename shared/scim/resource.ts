@@ -14,6 +14,9 @@ export interface StoredResource {
 /** meta.version and the ETag header: a weak tag over the resource's version token. */
 export const versionTag = (version: string) => `W/"${version}"`;
 
+/** meta.location and the Location header of a resource. */
+export const resourceLocation = (type: ResourceType, baseUrl: string, id: string) => `${baseUrl}${type.endpoint}/${id}`;
+
 export function render(type: ResourceType, baseUrl: string, stored: StoredResource, extra: ScimObject = {}): ScimObject {
   return {
     ...stored.doc,
@@ -23,7 +26,7 @@ export function render(type: ResourceType, baseUrl: string, stored: StoredResour
       resourceType: type.name,
       created: stored.created,
       lastModified: stored.lastModified,
-      location: `${baseUrl}${type.endpoint}/${stored.id}`,
+      location: resourceLocation(type, baseUrl, stored.id),
       version: versionTag(stored.version),
     },
   };

@@ -1,19 +1,15 @@
 import { config } from "../../shared/config";
 import { credentialStore } from "../../shared/auth/credentials";
 import { disableEntraToken, enableEntraToken } from "../../shared/auth/lifecycle";
-import { startTestHost, TestHost, ScimClient, entraUser } from "../support/scim-client";
-import { startEntraStandIn, EntraStandIn } from "../support/jwks";
-import { fakeClock, setEnv } from "../support/oauth";
+import { TestHost, ScimClient, entraUser } from "../support/scim-client";
+import { startEntraStandIn, startHostWithEntra, EntraStandIn } from "../support/jwks";
+import { fakeClock } from "../support/oauth";
 
 let t: TestHost;
 let entra: EntraStandIn;
-let restoreEnv: () => void;
-beforeAll(async () => {
-  restoreEnv = setEnv({ SCIM_CREDENTIAL_CACHE_SECONDS: "2", SCIM_AUTH_FAILURE_LIMIT: "1000" });
-  t = await startTestHost();
-  entra = await startEntraStandIn();
-});
-afterAll(async () => { await t.close(); await entra.close(); restoreEnv(); });
+let close: () => Promise<void>;
+beforeAll(async () => { ({ host: t, entra, close } = await startHostWithEntra()); });
+afterAll(() => close());
 
 const probe = (token: string) => new ScimClient(t.scimUrl, token, "").get("/Users?startIndex=1&count=1");
 

@@ -2,19 +2,15 @@ import { config } from "../../shared/config";
 import { credentialStore } from "../../shared/auth/credentials";
 import { createClient, removeFederation, setFederation } from "../../shared/auth/lifecycle";
 import { JWT_BEARER_ASSERTION } from "../../shared/auth/assertions";
-import { startTestHost, TestHost, ScimClient } from "../support/scim-client";
-import { startEntraStandIn, EntraStandIn } from "../support/jwks";
-import { captureAuthLog, fakeClock, setEnv, tokenRequest } from "../support/oauth";
+import { TestHost, ScimClient } from "../support/scim-client";
+import { startHostWithEntra, EntraStandIn } from "../support/jwks";
+import { captureAuthLog, fakeClock, tokenRequest } from "../support/oauth";
 
 let t: TestHost;
 let entra: EntraStandIn;
-let restoreEnv: () => void;
-beforeAll(async () => {
-  restoreEnv = setEnv({ SCIM_CREDENTIAL_CACHE_SECONDS: "2", SCIM_AUTH_FAILURE_LIMIT: "1000" });
-  t = await startTestHost();
-  entra = await startEntraStandIn();
-});
-afterAll(async () => { await t.close(); await entra.close(); restoreEnv(); });
+let close: () => Promise<void>;
+beforeAll(async () => { ({ host: t, entra, close } = await startHostWithEntra()); });
+afterAll(() => close());
 
 /** A client trusting the stand-in's workload identity; each gets its own JWKS URL, so rate limits don't mix. */
 async function federatedClient(jwksUri = `${entra.jwksUri}?c=${Math.random()}`) {
