@@ -2,10 +2,9 @@
 // operations Entra sends against a group of N members, and the time and peak memory of a full member
 // read. The N member rows are seeded through the store (synthetic member ids), the rest through HTTP.
 import { randomUUID } from "node:crypto";
-import { config } from "../shared/config";
-import { openTenantStore, MemberRef } from "../shared/store";
+import type { MemberRef, Store } from "../shared/store";
 
-export interface GroupBenchEnv { scimUrl: string; token: string; tenant: string }
+export interface GroupBenchEnv { scimUrl: string; token: string; tenant: string; store: Store }
 // The store is opened in the bench's own process against the same Azurite as the local host.
 
 export interface GroupBenchRow {
@@ -77,7 +76,7 @@ async function fullRead(env: GroupBenchEnv, groupId: string) {
 
 export async function groupScenarios(env: GroupBenchEnv, sizes: number[], log: (line: string) => void = () => undefined): Promise<GroupBenchRow[]> {
   const rows: GroupBenchRow[] = [];
-  const store = await openTenantStore(config(), env.tenant);
+  const dir = await env.store.tenant(env.tenant);
   const [newcomer, ...batch] = await createUsers(env, 1001);
   for (const size of sizes) {
     const displayName = `bench-group-${size}-${randomUUID().slice(0, 8)}`;
@@ -86,7 +85,7 @@ export async function groupScenarios(env: GroupBenchEnv, sizes: number[], log: (
     log(`seeding ${size} member rows…`);
     const seedStarted = performance.now();
     const synthetic: MemberRef[] = Array.from({ length: size }, () => ({ value: randomUUID(), type: "User" }));
-    await store.memberships.apply(groupId, { add: synthetic, remove: [] });
+    await dir.groups.changeMembers(groupId, { add: synthetic, remove: [] });
     log(`seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
 
     const add1 = await call(env, "PATCH", `/Groups/${groupId}`, { schemas: [PATCH_OP], Operations: [{ op: "Add", path: "members", value: [{ $ref: null, value: newcomer }] }] });
@@ -108,14 +107,14 @@ export async function groupScenarios(env: GroupBenchEnv, sizes: number[], log: (
     rows.push({ operation: "PATCH remove 1,000 members (value array)", members: size + 1000, roundTrips: removed.trips, transactions: removed.txs, ms: removed.ms });
     const deleted = await call(env, "DELETE", `/Groups/${groupId}`);
     const gone = await call(env, "GET", `/Groups?filter=${encodeURIComponent(`displayName eq "${displayName}"`)}&attributes=id`);
-    const pending = (await store.groupDeletions.pending()).has(groupId);
+    const pending = (await dir.groups.pendingDeletions()).has(groupId);
     rows.push({
       operation: "DELETE /Groups/{id} (answer)", members: size, roundTrips: deleted.trips, transactions: deleted.txs, ms: deleted.ms,
       note: `group gone at once (lookup finds ${JSON.parse(gone.text).totalResults}); membership rows ${pending ? "still being removed in the background" : "all removed before the answer"}`,
     });
     if (pending) {
       const waitStarted = performance.now();
-      while ((await store.groupDeletions.pending()).has(groupId)) await new Promise((r) => setTimeout(r, 500));
+      while ((await dir.groups.pendingDeletions()).has(groupId)) await new Promise((r) => setTimeout(r, 500));
       rows.push({ operation: "DELETE /Groups/{id} (background cleanup done)", members: size, roundTrips: "—", transactions: `≈ ${Math.ceil(size / 50)}`, ms: deleted.ms + performance.now() - waitStarted });
     }
     log(`group of ${size}: done`);

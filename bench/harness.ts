@@ -1,33 +1,43 @@
 // The bench's world: its own in-memory Azurite (telemetry off, loopback), the local host on a free
-// loopback port, fresh tenants with their own tokens, and a timed SCIM client that reads the
-// x-storage-round-trips header. Settings are written to process.env before any shared module reads them.
+// loopback port built through the composition root with the bench's own settings, fresh tenants with
+// their own tokens, and a timed SCIM client that reads the x-storage-round-trips header.
 import os from "node:os";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
 import type { ChildProcess } from "node:child_process";
 import { startAzurite, stopAzurite } from "../scripts/azurite";
+import { loadConfig } from "../shared/config";
+import { type Service, createService } from "../shared/root";
+import { startLocalHost } from "../shared/http/local-host";
+import { createStaticToken } from "../shared/auth/lifecycle";
 
 export interface Tenant { tenant: string; token: string }
 
 export interface Bench {
   scimUrl: string;
+  /** The service the local host runs (its store, for seeding that HTTP cannot do quickly). */
+  service: Service;
+  /** The Azurite connection string (for bare-SDK comparisons). */
+  connectionString: string;
   newTenant(): Promise<Tenant>;
   close(): Promise<void>;
 }
 
 export async function startBench(): Promise<Bench> {
   const azurite = await startAzurite(); // in memory, --disableTelemetry, 127.0.0.1
-  process.env.SCIM_STORAGE_CONNECTION_STRING = azurite.connectionString;
-  process.env.SCIM_LOCAL_CREDENTIALS_FILE = path.join(os.tmpdir(), `scim-bench-credentials-${randomUUID()}.json`);
-  // Loaded only now, so the configuration they read is the one above.
-  const { startLocalHost } = await import("../shared/http/local-host");
-  const { createToken } = await import("../scripts/credentials");
-  const host = await startLocalHost(0, { info: () => undefined, error: (line) => console.error(line) });
+  const config = loadConfig({
+    SCIM_STORAGE_CONNECTION_STRING: azurite.connectionString,
+    SCIM_LOCAL_CREDENTIALS_FILE: path.join(os.tmpdir(), `scim-bench-credentials-${randomUUID()}.json`),
+  });
+  const service = createService(config, { log: { info: () => undefined, error: (line) => console.error(line) } });
+  const host = await startLocalHost(service.pipeline, { port: 0, maxBodyBytes: config.maxBodyBytes, onError: (line) => console.error(line) });
   return {
     scimUrl: `${host.url}/scim/v2`,
+    service,
+    connectionString: azurite.connectionString,
     newTenant: async () => {
       const tenant = `bench-${randomUUID().slice(0, 8)}`;
-      return { tenant, token: (await createToken(tenant, "bench")).token };
+      return { tenant, token: (await createStaticToken(service.credentials, { tenant, label: "bench" })).token };
     },
     close: async () => {
       await host.close();

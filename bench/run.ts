@@ -131,7 +131,7 @@ const groups: Scenario = {
   describe: "member operations on a group of 1 and of 100,000 members: round trips, transactions, time, peak memory of a full read",
   async run({ bench, options, log }) {
     const tenant = await bench.newTenant();
-    const rows = await groupScenarios({ scimUrl: bench.scimUrl, ...tenant }, options.groupSizes, log);
+    const rows = await groupScenarios({ scimUrl: bench.scimUrl, store: bench.service.store, ...tenant }, options.groupSizes, log);
     const slowest = Math.max(...rows.filter((r) => !r.operation.includes("background")).map((r) => r.ms));
     const at = (op: string) => rows.filter((r) => r.operation.startsWith(op));
     const constant = (op: string) => new Set(at(op).map((r) => `${r.roundTrips}/${r.transactions}`)).size === 1;

@@ -1,11 +1,15 @@
-// Azure Functions entry point (package.json "main"): one app.http per entry of the route table.
+// Azure Functions entry point (package.json "main"): the service built once from the app settings, then
+// one app.http per entry of the route table.
 import { app } from "@azure/functions";
 import { routes } from "../shared/http/routes";
+import { createService, settingsFromEnvironment } from "../shared/root";
 import { azureHandler } from "./azure-adapter";
+
+const service = createService(settingsFromEnvironment());
 
 // Streams let a 100,000-member group leave as it is read (ScimResponse.stream).
 app.setup({ enableHttpStream: true });
 
 for (const route of routes) {
-  app.http(route.name, { methods: route.methods, route: route.route, authLevel: "anonymous", handler: azureHandler(route) });
+  app.http(route.name, { methods: route.methods, route: route.route, authLevel: "anonymous", handler: azureHandler(service.pipeline, route) });
 }

@@ -2,26 +2,29 @@
 // strict parser (node:util parseArgs) and main(), which prints what to paste into Entra. Secrets are
 // printed once, or written to a Key Vault hand-over secret instead. Reads no environment: main gets its settings.
 import { parseArgs, ParseArgsConfig } from "node:util";
-import { Config } from "../shared/config";
-import { credentialStore, CredentialStore } from "../shared/auth/credentials";
+import type { Config } from "../shared/config";
+import type { CredentialStore } from "../shared/auth/credentials";
 import {
   addClientSecret, createClient, createStaticToken, disableEntraToken, enableEntraToken, removeFederation, rotateStaticToken,
   SECRET_DAYS, setFederation,
 } from "../shared/auth/lifecycle";
 import { CredentialKind, CredentialRecord, EXPIRY_WARNING_DAYS, isActive } from "../shared/auth/records";
 import { expiringCredentials } from "../shared/auth/health";
-import { rotateSigningKey, signingKeyStore } from "../shared/auth/signing-keys";
+import { rotateSigningKey } from "../shared/auth/signing-keys";
+import type { Service } from "../shared/root";
 
 export interface Io { out(line: string): void; err(line: string): void }
 /** Bad command line: exit code 2, with the usage of the command. */
 export class UsageError extends Error {}
+/** What the commands work on: the settings and the stores the composition root built from them. */
+export type Cli = Pick<Service, "config" | "credentials" | "signingKeyStore">;
 
 interface Range { min: number; max: number }
 /** A boolean never takes a value; a string option takes the next word (or `--name=value`). */
 type Option =
   | { type: "boolean" }
   | { type: "string"; value: string; required?: boolean; whole?: Range; footnote?: boolean };
-interface CommandSpec { arg?: string; options: Record<string, Option>; run(a: Args, io: Io, cfg: Config): Promise<number> }
+interface CommandSpec { arg?: string; options: Record<string, Option>; run(a: Args, io: Io, cfg: Cli): Promise<number> }
 
 /** Static tokens have no gallery rule; ten years bounds a typo. */
 const TOKEN_DAYS: Range = { min: 1, max: 3650 };
@@ -69,8 +72,8 @@ class Args {
   }
 }
 
-function urls(a: Args, cfg: Config) {
-  const base = (a.str("base-url") ?? cfg.publicBaseUrl ?? "https://<function-app-host>").replace(/\/+$/, "");
+function urls(a: Args, cfg: Cli) {
+  const base = (a.str("base-url") ?? cfg.config.publicBaseUrl ?? "https://<function-app-host>").replace(/\/+$/, "");
   return { tenantUrl: `${base}/scim/v2`, tokenEndpoint: `${base}/oauth2/token` };
 }
 
@@ -92,7 +95,7 @@ async function handOver(store: CredentialStore, name: string | undefined, value:
 const status = (r: { revokedAt?: string; expiresAt?: string }) => (r.revokedAt ? "revoked" : isActive(r) ? "active" : "expired");
 const publicView = (r: CredentialRecord) => ({ ...r, ...("hash" in r ? { hash: undefined } : {}), status: status(r) });
 
-async function printToken(a: Args, io: Io, cfg: Config, store: CredentialStore, target: string | undefined, created: { token: string; record: CredentialRecord }) {
+async function printToken(a: Args, io: Io, cfg: Cli, store: CredentialStore, target: string | undefined, created: { token: string; record: CredentialRecord }) {
   const handover = await handOver(store, target, created.token);
   const { tenantUrl } = urls(a, cfg);
   if (a.flag("json")) { io.out(JSON.stringify({ ...publicView(created.record), tenantUrl, ...(handover ? { handoverSecret: handover } : { token: created.token }) })); return 0; }
@@ -104,7 +107,7 @@ async function printToken(a: Args, io: Io, cfg: Config, store: CredentialStore, 
   return 0;
 }
 
-async function printSecret(a: Args, io: Io, cfg: Config, store: CredentialStore, target: string | undefined, created: { clientId: string; secret: string; record: CredentialRecord }) {
+async function printSecret(a: Args, io: Io, cfg: Cli, store: CredentialStore, target: string | undefined, created: { clientId: string; secret: string; record: CredentialRecord }) {
   const { clientId, secret, record } = created;
   const handover = await handOver(store, target, secret);
   const { tenantUrl, tokenEndpoint } = urls(a, cfg);
@@ -118,18 +121,18 @@ async function printSecret(a: Args, io: Io, cfg: Config, store: CredentialStore,
   return 0;
 }
 
-async function revokeKind(io: Io, cfg: Config, kind: CredentialKind, id: string) {
-  const store = credentialStore(cfg);
+async function revokeKind(io: Io, cfg: Cli, kind: CredentialKind, id: string) {
+  const store = cfg.credentials;
   const found = await store.get(id);
   if (found?.kind !== kind) { io.err(`No ${kind} ${id}.`); return 1; }
   await store.revoke(id);
-  io.out(`Revoked ${kind} ${id}; every instance refuses it (and access tokens it obtained) within ${cfg.credentialCacheSeconds} s.`);
+  io.out(`Revoked ${kind} ${id}; every instance refuses it (and access tokens it obtained) within ${cfg.config.credentialCacheSeconds} s.`);
   return 0;
 }
 
-async function listKind(a: Args, io: Io, cfg: Config, kinds: CredentialKind[]) {
+async function listKind(a: Args, io: Io, cfg: Cli, kinds: CredentialKind[]) {
   const tenant = a.str("tenant");
-  const all = (await credentialStore(cfg).list()).filter((r) => kinds.includes(r.kind) && (!tenant || r.tenant === tenant));
+  const all = (await cfg.credentials.list()).filter((r) => kinds.includes(r.kind) && (!tenant || r.tenant === tenant));
   const rows = all.map(publicView).sort((x, y) => x.createdAt.localeCompare(y.createdAt));
   if (a.flag("json")) { io.out(JSON.stringify(rows)); return 0; }
   for (const r of rows) {
@@ -145,7 +148,7 @@ const GROUPS: { title: string; commands: Record<string, CommandSpec> }[] = [{
     "token create": {
       options: { ...TENANT, label: text("text"), "expires-in-days": days(TOKEN_DAYS), ...HANDOVER, ...JSON_OUT, ...BASE_URL },
       async run(a, io, cfg) {
-        const store = credentialStore(cfg);
+        const store = cfg.credentials;
         const target = handoverTarget(store, a);
         return printToken(a, io, cfg, store, target, await createStaticToken(store, { tenant: a.need("tenant"), label: a.str("label"), expiresInDays: a.int("expires-in-days") }));
       },
@@ -154,7 +157,7 @@ const GROUPS: { title: string; commands: Record<string, CommandSpec> }[] = [{
       arg: "token-id",
       options: { "expires-in-days": days(TOKEN_DAYS), ...HANDOVER, ...JSON_OUT, ...BASE_URL },
       async run(a, io, cfg) {
-        const store = credentialStore(cfg);
+        const store = cfg.credentials;
         const target = handoverTarget(store, a);
         const code = await printToken(a, io, cfg, store, target, await rotateStaticToken(store, a.arg, a.int("expires-in-days")));
         if (!a.flag("json")) io.out(`Switch Entra to the new token, then: npm run credentials -- token revoke ${a.arg}`);
@@ -170,7 +173,7 @@ const GROUPS: { title: string; commands: Record<string, CommandSpec> }[] = [{
     "client create": {
       options: { ...TENANT, label: text("text"), "secret-expires-in-days": days(SECRET_DAYS), ...HANDOVER, ...JSON_OUT, ...BASE_URL },
       async run(a, io, cfg) {
-        const store = credentialStore(cfg);
+        const store = cfg.credentials;
         const target = handoverTarget(store, a);
         const { client, secret, secretRecord } = await createClient(store, { tenant: a.need("tenant"), label: a.str("label"), secretExpiresInDays: a.int("secret-expires-in-days") });
         return printSecret(a, io, cfg, store, target, { clientId: client.id, secret, record: secretRecord });
@@ -182,7 +185,7 @@ const GROUPS: { title: string; commands: Record<string, CommandSpec> }[] = [{
       arg: "client-id",
       options: { "expires-in-days": days(SECRET_DAYS), ...HANDOVER, ...JSON_OUT, ...BASE_URL },
       async run(a, io, cfg) {
-        const store = credentialStore(cfg);
+        const store = cfg.credentials;
         const target = handoverTarget(store, a);
         const { secret, record } = await addClientSecret(store, a.arg, a.int("expires-in-days"));
         const code = await printSecret(a, io, cfg, store, target, { clientId: a.arg, secret, record });
@@ -201,7 +204,7 @@ const GROUPS: { title: string; commands: Record<string, CommandSpec> }[] = [{
         issuer: text("url"), "jwks-uri": text("url"), client: text("client-id"), ...JSON_OUT, ...BASE_URL,
       },
       async run(a, io, cfg) {
-        const client = await setFederation(credentialStore(cfg), {
+        const client = await setFederation(cfg.credentials, {
           tenant: a.need("tenant"), entraTenantId: a.need("entra-tenant-id"), subject: a.need("subject"), audience: a.need("audience"),
           issuer: a.str("issuer"), jwksUri: a.str("jwks-uri"), clientId: a.str("client"),
         });
@@ -217,8 +220,8 @@ const GROUPS: { title: string; commands: Record<string, CommandSpec> }[] = [{
       arg: "client-id",
       options: {},
       async run(a, io, cfg) {
-        const done = await removeFederation(credentialStore(cfg), a.arg);
-        io.out(done ? `Removed the federation of ${a.arg}; its access tokens stop working within ${cfg.credentialCacheSeconds} s.` : `No federation on client ${a.arg}.`);
+        const done = await removeFederation(cfg.credentials, a.arg);
+        io.out(done ? `Removed the federation of ${a.arg}; its access tokens stop working within ${cfg.config.credentialCacheSeconds} s.` : `No federation on client ${a.arg}.`);
         return done ? 0 : 1;
       },
     },
@@ -229,7 +232,7 @@ const GROUPS: { title: string; commands: Record<string, CommandSpec> }[] = [{
     "entra-token enable": {
       options: { ...TENANT, "entra-tenant-id": text("guid", true), audience: text("app-id"), "jwks-uri": text("url"), ...JSON_OUT, ...BASE_URL },
       async run(a, io, cfg) {
-        const r = await enableEntraToken(credentialStore(cfg), { tenant: a.need("tenant"), entraTenantId: a.need("entra-tenant-id"), audience: a.str("audience"), jwksUri: a.str("jwks-uri") });
+        const r = await enableEntraToken(cfg.credentials, { tenant: a.need("tenant"), entraTenantId: a.need("entra-tenant-id"), audience: a.str("audience"), jwksUri: a.str("jwks-uri") });
         if (a.flag("json")) { io.out(JSON.stringify({ ...r, tenantUrl: urls(a, cfg).tenantUrl })); return 0; }
         io.out(`Tenant ${r.tenant} accepts tokens from ${r.issuer} for audience ${r.audience}.`);
         io.out(`In Entra: Tenant URL ${urls(a, cfg).tenantUrl}, leave Secret Token empty.`);
@@ -240,8 +243,8 @@ const GROUPS: { title: string; commands: Record<string, CommandSpec> }[] = [{
       arg: "entra-tenant-id",
       options: {},
       async run(a, io, cfg) {
-        const done = await disableEntraToken(credentialStore(cfg), a.arg);
-        io.out(done ? `Disabled Entra-issued tokens from ${a.arg} within ${cfg.credentialCacheSeconds} s.` : `Entra-issued tokens were not enabled for ${a.arg}.`);
+        const done = await disableEntraToken(cfg.credentials, a.arg);
+        io.out(done ? `Disabled Entra-issued tokens from ${a.arg} within ${cfg.config.credentialCacheSeconds} s.` : `Entra-issued tokens were not enabled for ${a.arg}.`);
         return done ? 0 : 1;
       },
     },
@@ -252,7 +255,7 @@ const GROUPS: { title: string; commands: Record<string, CommandSpec> }[] = [{
     "signing-key show": {
       options: { ...JSON_OUT },
       async run(a, io, cfg) {
-        const set = await signingKeyStore(cfg).load();
+        const set = await cfg.signingKeyStore.load();
         const keys = (set?.keys ?? []).map((k, i) => ({ kid: k.kid, createdAt: k.createdAt, role: i === 0 ? "current" : "previous" }));
         if (a.flag("json")) io.out(JSON.stringify(keys));
         else if (!keys.length) io.out("No signing key yet; one is created on first use.");
@@ -263,7 +266,7 @@ const GROUPS: { title: string; commands: Record<string, CommandSpec> }[] = [{
     "signing-key rotate": {
       options: { force: flag },
       async run(a, io, cfg) {
-        const { kid, dropped } = await rotateSigningKey(signingKeyStore(cfg), a.flag("force"));
+        const { kid, dropped } = await rotateSigningKey(cfg.signingKeyStore, a.flag("force"));
         io.out(`New signing key ${kid}; instances pick it up within 5 minutes.${dropped ? ` Dropped ${dropped}.` : ""}`);
         return 0;
       },
@@ -277,7 +280,7 @@ const GROUPS: { title: string; commands: Record<string, CommandSpec> }[] = [{
       async run(a, io, cfg) {
         const within = a.int("days") ?? EXPIRY_WARNING_DAYS;
         const tenant = a.str("tenant");
-        const all = (await credentialStore(cfg).listSummaries()).filter((s) => !tenant || s.tenant === tenant);
+        const all = (await cfg.credentials.listSummaries()).filter((s) => !tenant || s.tenant === tenant);
         const soon = expiringCredentials(all, within);
         if (a.flag("json")) io.out(JSON.stringify(soon));
         else if (!soon.length) io.out(`Nothing expires within ${within} days.`);
@@ -409,9 +412,9 @@ function parse(command: string, spec: CommandSpec, args: string[]): Args {
 const asksForHelp = (args: string[]) => (args.includes("--") ? args.slice(0, args.indexOf("--")) : args).some((x) => x === "--help" || x === "-h");
 
 /** Runs one command line; returns the process exit code (0 ok, 1 not found / refused, 2 usage). */
-export async function main(argv: string[], io: Io, cfg: Config): Promise<number> {
-  if (!argv.length) { io.err(usage(cfg)); return 2; }
-  if (["--help", "-h", "help"].includes(argv[0])) { io.out(usage(cfg)); return 0; }
+export async function main(argv: string[], io: Io, cfg: Cli): Promise<number> {
+  if (!argv.length) { io.err(usage(cfg.config)); return 2; }
+  if (["--help", "-h", "help"].includes(argv[0])) { io.out(usage(cfg.config)); return 0; }
   const command = [argv.slice(0, 2).join(" "), argv[0]].find((name) => COMMANDS.has(name));
   if (!command) {
     const typed = argv.slice(0, 2).filter((w) => !w.startsWith("-")).join(" ");
@@ -420,18 +423,18 @@ export async function main(argv: string[], io: Io, cfg: Config): Promise<number>
     io.err(verbs.length
       ? `error: '${argv[0]}' needs one of: ${verbs.join(", ")}${near ? ` (did you mean '${near}'?)` : ""}.`
       : `error: unknown command '${typed}'${near ? ` (did you mean '${near}'?)` : ""}.`);
-    io.err(usage(cfg));
+    io.err(usage(cfg.config));
     return 2;
   }
   const spec = COMMANDS.get(command)!;
   const rest = argv.slice(command.split(" ").length);
-  if (asksForHelp(rest)) { io.out(usage(cfg, command)); return 0; }
+  if (asksForHelp(rest)) { io.out(usage(cfg.config, command)); return 0; }
   try {
     return await spec.run(parse(command, spec, rest), io, cfg);
   } catch (e) {
     io.err(`error: ${(e as Error).message}`);
     if (!(e instanceof UsageError)) return 1;
-    io.err(usage(cfg, command));
+    io.err(usage(cfg.config, command));
     return 2;
   }
 }

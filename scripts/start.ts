@@ -4,43 +4,44 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import net from "node:net";
 import { freePort, startAzurite, stopAzurite } from "./azurite";
-import { ensureTable, tableClient } from "../shared/store/table";
-import { config } from "../shared/config";
+import { createService, environmentValue, settingsFromEnvironment } from "../shared/root";
 import { startLocalHost } from "../shared/http/local-host";
-import { credentialStore } from "../shared/auth/credentials";
-import { createToken } from "./credentials";
+import { createStaticToken } from "../shared/auth/lifecycle";
 
-const DEV_TENANT = process.env.SCIM_DEV_TENANT ?? "dev";
-const AZURITE_PORT = Number(process.env.AZURITE_TABLE_PORT ?? 10002);
+const DEV_TENANT = environmentValue("SCIM_DEV_TENANT") ?? "dev";
+const AZURITE_PORT = Number(environmentValue("AZURITE_TABLE_PORT") ?? 10002);
 
 async function main(): Promise<void> {
+  let settings = settingsFromEnvironment();
   let azurite: Awaited<ReturnType<typeof startAzurite>> | undefined;
-  if (!process.env.SCIM_STORAGE_CONNECTION_STRING?.trim() && !process.env.SCIM_STORAGE_TABLE_ENDPOINT?.trim()) {
+  if (!settings.storageConnectionString && !settings.storageTableEndpoint) {
     const location = path.resolve(".azurite");
     await fs.mkdir(location, { recursive: true });
     // 10002 is what UseDevelopmentStorage=true expects; when it is taken, any free port will do.
     const port = (await portIsFree(AZURITE_PORT)) ? AZURITE_PORT : await freePort();
     azurite = await startAzurite({ port, location });
-    process.env.SCIM_STORAGE_CONNECTION_STRING = azurite.connectionString;
+    settings = { ...settings, storageConnectionString: azurite.connectionString };
     console.log(`Azurite (Table) on 127.0.0.1:${azurite.port}, data in ${location}`);
   }
-  const cfg = config();
-  await ensureTable(tableClient(cfg)); // fails here, with the reason, if the configured storage is unreachable
-  const host = await startLocalHost(Number(process.env.PORT ?? 7071));
+  const service = createService(settings);
+  await service.store.ready(); // fails here, with the reason, if the configured storage is unreachable
+  const host = await startLocalHost(service.pipeline, {
+    port: Number(environmentValue("PORT") ?? 7071), maxBodyBytes: settings.maxBodyBytes, onError: (line) => console.error(line),
+  });
 
   // A development token is kept in .local/dev-token so restarts print the same one.
   const tokenFile = path.resolve(".local/dev-token");
   let token = await fs.readFile(tokenFile, "utf8").then((t) => t.trim(), () => "");
   const id = /^sft_([0-9a-f]{16})\./.exec(token)?.[1];
-  const existing = id ? await credentialStore(cfg).get(id) : undefined;
+  const existing = id ? await service.credentials.get(id) : undefined;
   if (!existing || existing.revokedAt) {
-    token = (await createToken(DEV_TENANT, "development (npm start)")).token;
+    token = (await createStaticToken(service.credentials, { tenant: DEV_TENANT, label: "development (npm start)" })).token;
     await fs.mkdir(path.dirname(tokenFile), { recursive: true });
     await fs.writeFile(tokenFile, token + "\n", { mode: 0o600 });
   }
 
   console.log("");
-  console.log(`SCIM endpoint ready (tenant '${DEV_TENANT}', credentials in ${credentialStore(cfg).description})`);
+  console.log(`SCIM endpoint ready (tenant '${DEV_TENANT}', credentials in ${service.credentials.description})`);
   console.log(`  Tenant URL:   ${host.url}/scim/v2`);
   console.log(`  Secret Token: ${token}`);
   console.log(`  Try:          curl -H "Authorization: Bearer ${token}" "${host.url}/scim/v2/Users?filter=userName%20eq%20%22x%22"`);
@@ -52,8 +53,8 @@ async function main(): Promise<void> {
     await stopAzurite(azurite?.child);
     process.exit(0);
   };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  process.on("SIGINT", () => void stop());
+  process.on("SIGTERM", () => void stop());
 }
 
 function portIsFree(port: number): Promise<boolean> {
@@ -64,7 +65,7 @@ function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-main().catch((e) => {
-  console.error(`npm start failed: ${(e as Error).message}`);
+main().catch((e: unknown) => {
+  console.error(`npm start failed: ${e instanceof Error ? e.message : String(e)}`);
   process.exit(1);
 });

@@ -1,5 +1,6 @@
-// Reads the app settings once, validates them and exports one typed object. Every setting the code
-// reads is listed in local.settings.sample.json (and set by infra/ on Azure).
+// The app settings as one typed, validated object. `loadConfig` is pure: the composition root
+// (shared/root.ts) hands it the environment; tests and the bench hand it their own. Every setting is
+// listed in local.settings.sample.json (and set by infra/ on Azure).
 export interface Config {
   /** Table Storage by connection string (Azurite or an account); wins over the endpoint when both are set. */
   storageConnectionString?: string;
@@ -23,12 +24,12 @@ export interface Config {
   managedIdentityClientId?: string;
 }
 
-function text(env: NodeJS.ProcessEnv, name: string): string | undefined {
+function text(env: Environment, name: string): string | undefined {
   const value = env[name]?.trim();
   return value ? value : undefined;
 }
 
-function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+function positiveInt(env: Environment, name: string, fallback: number): number {
   const raw = text(env, name);
   if (raw === undefined) return fallback;
   const n = Number(raw);
@@ -36,13 +37,15 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
   return n;
 }
 
-function boundedInt(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+function boundedInt(env: Environment, name: string, fallback: number, min: number, max: number): number {
   const n = positiveInt(env, name, fallback);
   if (n < min || n > max) throw new Error(`Setting ${name} must be between ${min} and ${max}, got ${n}.`);
   return n;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export type Environment = Record<string, string | undefined>;
+
+export function loadConfig(env: Environment): Config {
   const tableName = text(env, "SCIM_TABLE_NAME") ?? "scim";
   if (!/^[A-Za-z][A-Za-z0-9]{2,62}$/.test(tableName)) throw new Error(`Setting SCIM_TABLE_NAME '${tableName}' is not a valid table name.`);
   const publicBaseUrl = text(env, "SCIM_PUBLIC_BASE_URL")?.replace(/\/+$/, "");
@@ -60,10 +63,4 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicBaseUrl,
     managedIdentityClientId: text(env, "AZURE_CLIENT_ID"),
   };
-}
-
-let cached: Config | undefined;
-export function config(): Config {
-  cached ??= loadConfig();
-  return cached;
 }

@@ -1,10 +1,10 @@
 // Workload identity federation (RFC 7523 §2.2, client authentication): an Entra-signed client assertion
 // is checked against the client's federation — signature by the Entra tenant's JWKS, iss, sub, aud, tid,
 // exp/nbf/iat within 5 minutes of skew, a bounded lifetime — and may be used once.
+import { createHash } from "node:crypto";
 import { decodeJwt, decodeProtectedHeader, jwtVerify } from "jose";
 import { Federation } from "./records";
 import { entraJwksUri, JwksCache } from "./jwks";
-import { AssertionReplayCache, replayKey } from "../store/assertion-replays";
 import { AuthRejected, fromJoseError } from "./rejection";
 
 export const JWT_BEARER_ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -16,7 +16,19 @@ export const CLOCK_SKEW_SECONDS = 300;
 export const MAX_ASSERTION_LIFETIME_SECONDS = 2 * 3600;
 const MAX_ASSERTION_CHARS = 16 * 1024;
 
-export interface AssertionChecks { jwks: JwksCache; replay: AssertionReplayCache }
+/** Durable record of used assertions (Table Storage, shared by every instance). */
+export interface ReplayGuard {
+  /** Records the first use of `key`, valid until `expiresAt`; false when it was used before and has not expired. */
+  firstUse(key: string, expiresAt: Date): Promise<boolean>;
+}
+
+export interface AssertionChecks { jwks: JwksCache; replay: ReplayGuard }
+
+/** The replay key: `jti` scoped by issuer; an assertion without `jti` is keyed by its own digest. */
+export function replayKey(issuer: string, jti: string | undefined, assertion: string): string {
+  const basis = jti ? `jti\n${issuer}\n${jti}` : `jwt\n${assertion}`;
+  return "J:" + createHash("sha256").update(basis, "utf8").digest("base64url"); // fixed length, no key escaping needed
+}
 
 /** Throws AuthRejected unless the assertion proves the federation's workload, and records its use. */
 export async function verifyClientAssertion(assertion: string, fed: Federation, clientId: string, deps: AssertionChecks): Promise<void> {

@@ -1,40 +1,50 @@
-// The per-process authentication state, built once from the settings: the credential cache, signing
-// keys, JWKS cache, replay cache and failure throttle. Everything here is shared by all requests.
-import { Config } from "../config";
-import { CachedCredentials, credentialStore } from "./credentials";
+// The per-host authentication state, built once by the composition root: the credential cache, signing
+// keys, JWKS cache, replay guard, failure throttle and the auth log. Shared by all requests of a host.
+import { CachedCredentials, CredentialStore } from "./credentials";
 import { JwksCache } from "./jwks";
-import { AssertionReplayCache } from "../store/assertion-replays";
-import { SigningKeys, signingKeyStore } from "./signing-keys";
+import type { ReplayGuard } from "./assertions";
+import { SigningKeys, SigningKeyStore } from "./signing-keys";
 import { FailureThrottle } from "./throttle";
+import { AuthLog } from "./auth-log";
+
+export interface AuthSettings {
+  credentialCacheSeconds: number;
+  accessTokenMinutes: number;
+  authFailureLimit: number;
+  authFailureWindowSeconds: number;
+  /** Public base URL (scheme + host): the token issuer and audience when a proxy hides the real host. */
+  publicBaseUrl?: string;
+}
 
 export interface AuthContext {
-  cfg: Config;
+  settings: AuthSettings;
   credentials: CachedCredentials;
   signingKeys: SigningKeys;
   jwks: JwksCache;
-  replay: AssertionReplayCache;
+  replay: ReplayGuard;
   throttle: FailureThrottle;
+  log: AuthLog;
 }
 
-let current: AuthContext | undefined;
+export interface AuthDependencies {
+  settings: AuthSettings;
+  credentialStore: CredentialStore;
+  signingKeyStore: SigningKeyStore;
+  replay: ReplayGuard;
+  log: AuthLog;
+}
 
-export function authContext(cfg: Config): AuthContext {
-  if (current?.cfg === cfg) return current;
-  current = {
-    cfg,
-    credentials: new CachedCredentials(credentialStore(cfg), cfg.credentialCacheSeconds),
-    signingKeys: new SigningKeys(signingKeyStore(cfg)),
-    jwks: new JwksCache(),
-    replay: new AssertionReplayCache(cfg),
-    throttle: new FailureThrottle(cfg.authFailureLimit, cfg.authFailureWindowSeconds),
+export function createAuthContext(d: AuthDependencies): AuthContext {
+  return {
+    settings: d.settings,
+    credentials: new CachedCredentials(d.credentialStore, d.settings.credentialCacheSeconds),
+    signingKeys: new SigningKeys(d.signingKeyStore, d.log),
+    jwks: new JwksCache(d.log),
+    replay: d.replay,
+    throttle: new FailureThrottle(d.settings.authFailureLimit, d.settings.authFailureWindowSeconds),
+    log: d.log,
   };
-  return current;
-}
-
-/** For tests: forget all cached state (the next request rebuilds it from the settings). */
-export function resetAuthContext(): void {
-  current = undefined;
 }
 
 /** The public origin tokens are issued for: the configured base URL, else the request's own origin. */
-export const publicOrigin = (cfg: Config, requestOrigin: string) => cfg.publicBaseUrl ?? requestOrigin;
+export const publicOrigin = (s: AuthSettings, requestOrigin: string) => s.publicBaseUrl ?? requestOrigin;

@@ -3,10 +3,10 @@
 // token. Failures are logged and throttled per source and per client: 401, or 429 once a budget is spent.
 import { decodeJwt, type JWTPayload } from "jose";
 import { ScimError } from "../scim/errors";
-import type { ScimRequest } from "../http/types";
+import type { AuthRequest } from "./transport";
 import { AuthContext, publicOrigin } from "./auth-context";
 import { tokenAudience, verifyAccessToken } from "./access-tokens";
-import { logAuthFailure, logAuthNotice, warnIfExpiringSoon } from "./auth-log";
+import type { AuthLog } from "./auth-log";
 import { isServiceError, statusOf } from "./key-vault";
 import { CachedCredentials } from "./credentials";
 import { entraTenantOfIssuer, verifyEntraToken } from "./entra-token";
@@ -29,15 +29,15 @@ export function bearerToken(header: string | null): string {
   if (!header) throw ScimError.unauthorized("An Authorization: Bearer token is required.");
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!m) throw ScimError.unauthorized("The Authorization header must use the Bearer scheme.");
-  return m[1];
+  return m[1] ?? "";
 }
 
-export async function authenticateBearer(req: ScimRequest, auth: AuthContext, endpoint = "scim"): Promise<Principal> {
+export async function authenticateBearer(req: AuthRequest, auth: AuthContext, endpoint = "scim"): Promise<Principal> {
   let token: string;
   try {
     token = bearerToken(req.header("authorization"));
   } catch (e) {
-    logAuthFailure({ reason: "missing-credentials", endpoint, source: req.sourceIp });
+    auth.log.failure({ reason: "missing-credentials", endpoint, source: req.sourceIp });
     throw e;
   }
   const unverified = JWT_SHAPE.test(token) ? decodeUnverified(token) : undefined;
@@ -45,21 +45,21 @@ export async function authenticateBearer(req: ScimRequest, auth: AuthContext, en
   const retryAfter = auth.throttle.retryAfter(keys);
   try {
     if (unverified) return await authenticateJwt(token, unverified, req, auth);
-    return await authenticateStaticToken(token, auth.credentials);
+    return await authenticateStaticToken(token, auth.credentials, auth.log);
   } catch (e) {
     if (isServiceError(e)) {
-      logAuthNotice("auth.store-unavailable", { endpoint, status: statusOf(e) ?? 0 });
+      auth.log.notice("auth.store-unavailable", { endpoint, status: statusOf(e) ?? 0 });
       throw ScimError.unavailable("Credentials cannot be checked right now; retry later.", 5);
     }
     if (!(e instanceof AuthRejected)) throw e;
     auth.throttle.recordFailure(keys);
-    logAuthFailure({ reason: e.reason, endpoint, source: req.sourceIp, ...e.ids, throttled: retryAfter > 0 });
+    auth.log.failure({ reason: e.reason, endpoint, source: req.sourceIp, ...e.ids, throttled: retryAfter > 0 });
     if (retryAfter > 0) throw ScimError.tooManyRequests("Too many failed authentication attempts.", retryAfter);
     throw ScimError.unauthorized(e.publicDetail ?? "The bearer token is not valid.", CHALLENGE_INVALID);
   }
 }
 
-export async function authenticateStaticToken(token: string, credentials: CachedCredentials): Promise<Principal> {
+export async function authenticateStaticToken(token: string, credentials: CachedCredentials, log: AuthLog): Promise<Principal> {
   const parsed = parseToken(token);
   const record = parsed ? await credentials.get(parsed.id) : undefined;
   // Hash and compare even when the id is unknown, so timing does not tell which ids exist.
@@ -68,12 +68,12 @@ export async function authenticateStaticToken(token: string, credentials: Cached
   if (!record || record.kind !== "token" || !matches) throw AuthRejected.because(record ? "bad-secret" : parsed ? "unknown-credential" : "malformed-token", ids);
   if (record.revokedAt) throw AuthRejected.because("revoked", ids, "The bearer token has been revoked.");
   if (!isActive(record)) throw AuthRejected.because("expired", ids, "The bearer token has expired.");
-  warnIfExpiringSoon(record, EXPIRY_WARNING_DAYS);
+  log.expiringSoon(record, EXPIRY_WARNING_DAYS);
   return { tenant: record.tenant, credentialId: record.id, method: "static-token" };
 }
 
-async function authenticateJwt(token: string, unverified: JWTPayload, req: ScimRequest, auth: AuthContext): Promise<Principal> {
-  const aud = tokenAudience(publicOrigin(auth.cfg, req.url.origin));
+async function authenticateJwt(token: string, unverified: JWTPayload, req: AuthRequest, auth: AuthContext): Promise<Principal> {
+  const aud = tokenAudience(publicOrigin(auth.settings, req.url.origin));
   if (unverified.iss !== aud.issuer) {
     if (!entraTenantOfIssuer(unverified.iss)) throw AuthRejected.because("wrong-issuer");
     const entra = await verifyEntraToken(token, unverified, auth.credentials, auth.jwks);
@@ -92,7 +92,7 @@ async function authenticateJwt(token: string, unverified: JWTPayload, req: ScimR
     const secret = await auth.credentials.get(claims.credentialId);
     if (secret?.kind !== "client-secret" || secret.clientId !== client.id) throw AuthRejected.because("unknown-credential", ids);
     if (!isActive(secret)) throw AuthRejected.because("revoked", ids, "The client secret that obtained this token is no longer valid.");
-    warnIfExpiringSoon(secret, EXPIRY_WARNING_DAYS);
+    auth.log.expiringSoon(secret, EXPIRY_WARNING_DAYS);
   }
   return { tenant: claims.tenant, credentialId: client.id, method: "access-token" };
 }

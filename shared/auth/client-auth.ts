@@ -7,13 +7,13 @@ import { CachedCredentials } from "./credentials";
 import { CREDENTIAL_ID, EXPIRY_WARNING_DAYS, isActive } from "./records";
 import { AuthRejected } from "./rejection";
 import { DUMMY_HASH, hashSecret, parseClientSecret, sameHash } from "./secrets";
-import { warnIfExpiringSoon } from "./auth-log";
+import type { AuthLog } from "./auth-log";
 
 export const validClientId = (value: string | undefined) => (value && CREDENTIAL_ID.test(value) ? value : undefined);
 
 /** 2 cached lookups (client, secret), made whether or not either exists. */
 export async function authenticateClientSecret(clientIdParam: string | undefined, secret: string, credentials: CachedCredentials,
-  scope: string): Promise<AccessTokenSubject> {
+  scope: string, log: AuthLog): Promise<AccessTokenSubject> {
   const clientId = validClientId(clientIdParam);
   const parsed = parseClientSecret(secret);
   const ids = { clientId, credentialId: parsed?.id };
@@ -31,7 +31,7 @@ export async function authenticateClientSecret(clientIdParam: string | undefined
   if (client.revokedAt) throw AuthRejected.because("revoked", ids, "The client has been revoked.");
   if (record.revokedAt) throw AuthRejected.because("revoked", ids, "The client secret has been revoked.");
   if (!isActive(record)) throw AuthRejected.because("expired", ids, "The client secret has expired.");
-  warnIfExpiringSoon(record, EXPIRY_WARNING_DAYS);
+  log.expiringSoon(record, EXPIRY_WARNING_DAYS);
   return { tenant: client.tenant, clientId: client.id, credentialId: record.id, scope };
 }
 

@@ -3,9 +3,8 @@
 // hashes are stored, never a token or a client secret.
 import path from "node:path";
 import type { SecretClient } from "@azure/keyvault-secrets";
-import { Config } from "../config";
 import { CredentialKind, CredentialRecord, CredentialSummary, summarize } from "./records";
-import { secretClient, statusOf } from "./key-vault";
+import { SecretClientFactory, statusOf } from "./key-vault";
 import { readFileIfPresent, writeFileAtomically } from "./local-files";
 
 export type { CredentialRecord } from "./records";
@@ -54,8 +53,8 @@ const SECRET_PREFIX = "cred-";
 /** Azure Key Vault store: secret `cred-<id>` holds the record as JSON; tags repeat what listing needs. */
 export class KeyVaultCredentialStore implements CredentialStore {
   private readonly client: SecretClient;
-  constructor(readonly vaultUri: string, client?: SecretClient, managedIdentityClientId?: string) {
-    this.client = client ?? secretClient(vaultUri, managedIdentityClientId);
+  constructor(readonly vaultUri: string, client: SecretClient) {
+    this.client = client;
   }
   get description() { return `Key Vault ${this.vaultUri}`; }
 
@@ -131,10 +130,13 @@ export class KeyVaultCredentialStore implements CredentialStore {
   }
 }
 
-export function credentialStore(cfg: Config): CredentialStore {
-  return cfg.keyVaultUri
-    ? new KeyVaultCredentialStore(cfg.keyVaultUri, undefined, cfg.managedIdentityClientId)
-    : new FileCredentialStore(path.resolve(cfg.localCredentialsFile));
+/** Where credential records live, from the settings: Key Vault when a vault is configured, else the local file. */
+export interface CredentialSettings { keyVaultUri?: string; localCredentialsFile: string; managedIdentityClientId?: string }
+
+export function credentialStore(s: CredentialSettings, secretClients: SecretClientFactory): CredentialStore {
+  return s.keyVaultUri
+    ? new KeyVaultCredentialStore(s.keyVaultUri, secretClients(s.keyVaultUri, s.managedIdentityClientId))
+    : new FileCredentialStore(path.resolve(s.localCredentialsFile));
 }
 
 /** True while `at` lies within the last `ms`; a clock that stepped backwards makes an entry stale, not eternal. */

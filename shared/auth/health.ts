@@ -1,7 +1,7 @@
 // GET /health: reports credentials that expire within 30 days, because an expired one quarantines the
 // Entra job. Anonymous callers get counts only; a caller with a valid SCIM credential also gets its own
 // tenant's expiring credentials (id, kind, date). No secret, hash, tenant name or other tenant's data.
-import type { ScimRequest, ScimResponse } from "../http/types";
+import type { AuthReply, AuthRequest } from "./transport";
 import { AuthContext } from "./auth-context";
 import { authenticateBearer } from "./bearer";
 import { fresh } from "./credentials";
@@ -32,7 +32,7 @@ export function expiringCredentials(all: CredentialSummary[], days: number, now 
     .sort((a, b) => a.expiresAt.localeCompare(b.expiresAt));
 }
 
-export async function health(req: ScimRequest, auth: AuthContext): Promise<ScimResponse> {
+export async function health(req: AuthRequest, auth: AuthContext): Promise<AuthReply> {
   // Authenticate first, so a bad token is refused before any listing work.
   const principal = req.header("authorization") ? await authenticateBearer(req, auth, "health") : undefined;
   const all = await summaries(auth);

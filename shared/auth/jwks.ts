@@ -2,7 +2,7 @@
 // unknown kid triggers a refresh, at most once per `minRefreshMs` per URL, so forged kids cannot turn
 // into a stream of outbound requests. When the endpoint is down, cached keys keep working.
 import { createLocalJWKSet, type CryptoKey, type JSONWebKeySet, type JWSHeaderParameters } from "jose";
-import { logAuthNotice } from "./auth-log";
+import type { AuthLog } from "./auth-log";
 import { fresh } from "./credentials";
 import { AuthRejected } from "./rejection";
 
@@ -26,7 +26,7 @@ const MAX_BYTES = 512 * 1024;
 export class JwksCache {
   private readonly entries = new Map<string, Entry>();
 
-  constructor(private readonly maxAgeMs = 24 * 3_600_000, private readonly minRefreshMs = 60_000, private readonly timeoutMs = 5_000) {}
+  constructor(private readonly log: AuthLog, private readonly maxAgeMs = 24 * 3_600_000, private readonly minRefreshMs = 60_000, private readonly timeoutMs = 5_000) {}
 
   /** The verification key for a JWS header; throws AuthRejected (unknown-kid / jwks-unavailable). */
   async keyFor(uri: string, header: JWSHeaderParameters): Promise<CryptoKey> {
@@ -57,13 +57,13 @@ export class JwksCache {
     entry.inflight = this.fetchSet(uri).then((set) => {
       entry.resolve = createLocalJWKSet(set);
       entry.fetchedAt = Date.now();
-      logAuthNotice("auth.jwks-refreshed", { uri, keys: set.keys.length });
+      this.log.notice("auth.jwks-refreshed", { uri, keys: set.keys.length });
     }).finally(() => { entry.inflight = undefined; });
     try {
       await entry.inflight;
       return true;
     } catch {
-      logAuthNotice("auth.jwks-unavailable", { uri });
+      this.log.notice("auth.jwks-unavailable", { uri });
       return false;
     }
   }

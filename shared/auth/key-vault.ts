@@ -1,23 +1,17 @@
-// The one place a Key Vault SecretClient is built (managed identity on Azure). Tests swap the factory
-// to reach a local stand-in of the secrets REST API; nothing else may.
-import { SecretClient } from "@azure/keyvault-secrets";
-import { DefaultAzureCredential } from "@azure/identity";
+// The one place a Key Vault SecretClient is built (managed identity on Azure). The composition root
+// passes a factory; tests pass one that reaches a local stand-in of the secrets REST API. The SDKs
+// are loaded only when a Key Vault is configured (they are large and a local run never needs them).
+import type { SecretClient } from "@azure/keyvault-secrets";
 
 export type SecretClientFactory = (vaultUri: string, managedIdentityClientId?: string) => SecretClient;
 
-const defaultFactory: SecretClientFactory = (vaultUri, managedIdentityClientId) =>
-  new SecretClient(vaultUri, new DefaultAzureCredential(managedIdentityClientId ? { managedIdentityClientId } : {}));
-
-let factory: SecretClientFactory = defaultFactory;
-
-export function secretClient(vaultUri: string, managedIdentityClientId?: string): SecretClient {
-  return factory(vaultUri, managedIdentityClientId);
-}
-
-/** For tests: route every SecretClient to a stand-in; pass undefined to restore the default. */
-export function useSecretClientFactory(next: SecretClientFactory | undefined): void {
-  factory = next ?? defaultFactory;
-}
+export const defaultSecretClient: SecretClientFactory = (vaultUri, managedIdentityClientId) => {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { SecretClient: Client } = require("@azure/keyvault-secrets") as typeof import("@azure/keyvault-secrets");
+  const { DefaultAzureCredential } = require("@azure/identity") as typeof import("@azure/identity");
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return new Client(vaultUri, new DefaultAzureCredential(managedIdentityClientId ? { managedIdentityClientId } : {}));
+};
 
 /** HTTP status of an SDK error, if it has one. */
 export const statusOf = (e: unknown) => (e as { statusCode?: number } | undefined)?.statusCode;

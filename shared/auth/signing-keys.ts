@@ -4,10 +4,10 @@
 import path from "node:path";
 import type { SecretClient } from "@azure/keyvault-secrets";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from "jose";
-import { Config } from "../config";
-import { logAuthNotice } from "./auth-log";
+import type { AuthLog } from "./auth-log";
+import type { CredentialSettings } from "./credentials";
 import { fresh } from "./credentials";
-import { secretClient, statusOf } from "./key-vault";
+import { SecretClientFactory, statusOf } from "./key-vault";
 import { readFileIfPresent, siblingFile, writeFileAtomically } from "./local-files";
 
 export const SIGNING_ALG = "ES256";
@@ -24,7 +24,7 @@ const SECRET_NAME = "oauth-signing-keys";
 
 export class KeyVaultSigningKeyStore implements SigningKeyStore {
   private readonly client: SecretClient;
-  constructor(readonly vaultUri: string, managedIdentityClientId?: string) { this.client = secretClient(vaultUri, managedIdentityClientId); }
+  constructor(readonly vaultUri: string, client: SecretClient) { this.client = client; }
   get description() { return `Key Vault ${this.vaultUri} secret ${SECRET_NAME}`; }
   /** 1 Key Vault GET. */
   async load() {
@@ -52,10 +52,10 @@ export class FileSigningKeyStore implements SigningKeyStore {
   async save(set: SigningKeySet) { await writeFileAtomically(this.file, JSON.stringify(set, null, 2) + "\n"); }
 }
 
-export function signingKeyStore(cfg: Config): SigningKeyStore {
-  return cfg.keyVaultUri
-    ? new KeyVaultSigningKeyStore(cfg.keyVaultUri, cfg.managedIdentityClientId)
-    : new FileSigningKeyStore(siblingFile(path.resolve(cfg.localCredentialsFile), "signing-keys"));
+export function signingKeyStore(s: CredentialSettings, secretClients: SecretClientFactory): SigningKeyStore {
+  return s.keyVaultUri
+    ? new KeyVaultSigningKeyStore(s.keyVaultUri, secretClients(s.keyVaultUri, s.managedIdentityClientId))
+    : new FileSigningKeyStore(siblingFile(path.resolve(s.localCredentialsFile), "signing-keys"));
 }
 
 export async function newSigningKey(): Promise<StoredSigningKey> {
@@ -107,10 +107,12 @@ export class SigningKeys {
   private loaded?: { at: number; keys: LoadedKey[] };
   private loading?: Promise<LoadedKey[]>;
 
-  constructor(readonly store: SigningKeyStore, private readonly ttlMs = KEY_CACHE_TTL_MS, private readonly minReloadMs = 30_000) {}
+  constructor(readonly store: SigningKeyStore, private readonly log: AuthLog, private readonly ttlMs = KEY_CACHE_TTL_MS, private readonly minReloadMs = 30_000) {}
 
   async current(): Promise<LoadedKey> {
-    return (await this.keys(false))[0];
+    const [current] = await this.keys(false);
+    if (!current) throw new Error("no signing key");
+    return current;
   }
 
   async verificationKey(kid: string): Promise<CryptoKey | undefined> {
@@ -132,7 +134,7 @@ export class SigningKeys {
       const key = await newSigningKey();
       await this.store.save(rotatedSet(undefined, key));
       set = (await this.store.load()) ?? rotatedSet(undefined, key);
-      logAuthNotice("auth.signing-key-created", { kid: set.keys[0].kid });
+      this.log.notice("auth.signing-key-created", { kid: set.keys[0]?.kid ?? key.kid });
     }
     const keys = await Promise.all(set.keys.map(loadKey));
     this.loaded = { at: Date.now(), keys };

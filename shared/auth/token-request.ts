@@ -1,6 +1,6 @@
 // Parses a token request (RFC 6749 §4.4, client authentication per §2.3.1 or RFC 7523 §2.2) into a typed
 // value, or throws an OAuthError: a form body, no repeated parameters, one authentication method only.
-import type { ScimRequest } from "../http/types";
+import type { AuthRequest } from "./transport";
 import { JWT_BEARER_ASSERTION } from "./assertions";
 import { OAuthError } from "./oauth-errors";
 
@@ -17,7 +17,7 @@ export const GRANT_TYPE = "client_credentials";
 export const KNOWN_SCOPES = ["scim", "scim.readwrite"];
 const MAX_BODY_CHARS = 64 * 1024;
 
-export function parseTokenRequest(req: ScimRequest): TokenRequest {
+export function parseTokenRequest(req: AuthRequest): TokenRequest {
   const type = req.header("content-type");
   if (!type || !/^application\/x-www-form-urlencoded\s*(;|$)/i.test(type.trim())) {
     throw OAuthError.invalidRequest("Send the token request as application/x-www-form-urlencoded.");

@@ -3,12 +3,10 @@ import { RESOURCE_TYPES } from "../scim/resource-types";
 import { allSchemas, resourceTypeResource, schemaResource, serviceProviderConfig } from "../scim/discovery";
 import { listResponse } from "../scim/list";
 import { ScimError } from "../scim/errors";
-import { HandlerContext } from "../http/pipeline";
-import { ok } from "../http/respond";
-import { ScimResponse } from "../http/types";
+import { HandlerContext, ScimResponse, ok } from "./types";
 
 export async function getServiceProviderConfig(ctx: HandlerContext): Promise<ScimResponse> {
-  return ok(serviceProviderConfig(ctx.baseUrl, ctx.cfg.maxBodyBytes));
+  return ok(serviceProviderConfig(ctx.baseUrl, ctx.maxBodyBytes));
 }
 
 export async function listResourceTypes(ctx: HandlerContext): Promise<ScimResponse> {
@@ -17,7 +15,7 @@ export async function listResourceTypes(ctx: HandlerContext): Promise<ScimRespon
 }
 
 export async function getResourceType(ctx: HandlerContext): Promise<ScimResponse> {
-  const type = RESOURCE_TYPES.find((t) => t.name.toLowerCase() === ctx.req.params.id.toLowerCase());
+  const type = RESOURCE_TYPES.find((t) => t.name.toLowerCase() === (ctx.req.params.id ?? "").toLowerCase());
   if (!type) throw ScimError.notFound(`ResourceType ${ctx.req.params.id} not found.`);
   return ok(resourceTypeResource(type, ctx.baseUrl));
 }
@@ -28,7 +26,7 @@ export async function listSchemas(ctx: HandlerContext): Promise<ScimResponse> {
 }
 
 export async function getSchema(ctx: HandlerContext): Promise<ScimResponse> {
-  const schema = allSchemas().find((s) => s.id.toLowerCase() === ctx.req.params.id.toLowerCase());
+  const schema = allSchemas().find((s) => s.id.toLowerCase() === (ctx.req.params.id ?? "").toLowerCase());
   if (!schema) throw ScimError.notFound(`Schema ${ctx.req.params.id} not found.`);
   return ok(schemaResource(schema, ctx.baseUrl));
 }

@@ -10,12 +10,10 @@ import { render } from "../scim/resource";
 import { ScimObject } from "../scim/coerce";
 import { listResponseStream } from "../scim/stream";
 import { SearchRequest } from "../scim/validate";
-import { StoredEntity, TenantStore } from "../store";
-import { isResourceId } from "../store/resources";
-import { HandlerContext } from "../http/pipeline";
-import { ok } from "../http/respond";
-import { ScimResponse } from "../http/types";
-import { isRelated, loadRelation, representation, rowsOf } from "./render";
+import { StoredEntity, TenantDirectory, isResourceId } from "../store";
+import { HandlerContext, ScimResponse, ok } from "./types";
+import { directoryOf } from "./tenant";
+import { isRelated, loadRelation, representation, storeOf } from "./render";
 
 export function searchFromQuery(query: URLSearchParams): SearchRequest {
   const get = (name: string) => {
@@ -32,8 +30,8 @@ export async function listResources(ctx: HandlerContext, type: ResourceType, sea
   const paging = parsePaging(search.startIndex, search.count);
   const projection = parseProjection(type, search.attributes, search.excludedAttributes);
   const filterText = search.filter?.trim();
-  const store = await ctx.store();
-  const rows = rowsOf(store, type);
+  const dir = await directoryOf(ctx);
+  const rows = storeOf(dir, type);
   const first = paging.startIndex - 1;
 
   let total = 0;
@@ -45,13 +43,13 @@ export async function listResources(ctx: HandlerContext, type: ResourceType, sea
     page = paging.count > 0 ? await rows.getRange(ids.slice(first, first + paging.count)) : [];
   } else {
     const filter = compileFilter(type, filterText);
-    for await (const entity of candidates(store, type, filter.plan)) {
-      if (!(await satisfies(ctx, store, type, filter, entity))) continue;
+    for await (const entity of candidates(dir, type, filter.plan)) {
+      if (!(await satisfies(ctx, dir, type, filter, entity))) continue;
       if (total >= first && page.length < paging.count) page.push(entity);
       total++;
     }
   }
-  const resources = await Promise.all(page.map((e) => representation(ctx, store, type, e, projection)));
+  const resources = await Promise.all(page.map((e) => representation(ctx, dir, type, e, projection)));
   if (resources.some((r) => Symbol.asyncIterator in r)) {
     return { status: 200, headers: {}, stream: listResponseStream(total, paging.startIndex, resources) };
   }
@@ -59,8 +57,8 @@ export async function listResources(ctx: HandlerContext, type: ResourceType, sea
 }
 
 /** The resources a plan reads, in id order; the predicate decides which of them match. */
-async function* candidates(store: TenantStore, type: ResourceType, plan: QueryPlan): AsyncIterable<StoredEntity> {
-  const rows = rowsOf(store, type);
+async function* candidates(dir: TenantDirectory, type: ResourceType, plan: QueryPlan): AsyncIterable<StoredEntity> {
+  const rows = storeOf(dir, type);
   switch (plan.kind) {
     case "scan":
       yield* rows.scan();
@@ -71,15 +69,13 @@ async function* candidates(store: TenantStore, type: ResourceType, plan: QueryPl
       return;
     }
     case "index":
-      yield* await rows.findByIndex(plan.attribute, plan.value);
+      yield* await rows.findBy(plan.attribute, plan.value);
       return;
     case "related": {
       if (!isResourceId(plan.id)) return;
       const ids: string[] = [];
-      if (type.name === "Group") for await (const g of store.memberships.groupsOf(plan.id)) ids.push(g);
-      else if (await store.groups.exists(plan.id)) { // a deleted group's rows may still be being cleared
-        for await (const m of store.memberships.members(plan.id)) if (m.type === "User") ids.push(m.value);
-      }
+      if (type.name === "Group") ids.push(...(await dir.groups.groupsOf(plan.id)));
+      else for await (const m of dir.groups.membersOfExisting(plan.id)) if (m.type === "User") ids.push(m.value);
       for (let i = 0; i < ids.length; i += 100) yield* await rows.getMany(ids.slice(i, i + 100));
     }
   }
@@ -89,15 +85,15 @@ async function* candidates(store: TenantStore, type: ResourceType, plan: QueryPl
  * Evaluates the filter on one candidate. Membership clauses pinned to an id are point reads; a filter
  * using the relation otherwise loads the candidate's whole relation.
  */
-async function satisfies(ctx: HandlerContext, store: TenantStore, type: ResourceType, filter: CompiledFilter,
+async function satisfies(ctx: HandlerContext, dir: TenantDirectory, type: ResourceType, filter: CompiledFilter,
   entity: StoredEntity): Promise<boolean> {
   const rendered = render(type, ctx.baseUrl, entity);
   const { required, full } = filter.relation;
   if (full) {
-    rendered[RELATION[type.name]] = await loadRelation(store, type, ctx.baseUrl, entity.id);
+    rendered[RELATION[type.name]] = await loadRelation(dir, type, ctx.baseUrl, entity.id);
   } else if (required.length > 0) {
     for (const other of required) {
-      if (!isResourceId(other) || !(await isRelated(store, type, entity.id, other))) return false;
+      if (!isResourceId(other) || !(await isRelated(dir, type, entity.id, other))) return false;
     }
     rendered[RELATION[type.name]] = required.map((value) => ({ value }));
   }

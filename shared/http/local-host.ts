@@ -1,32 +1,29 @@
 // A node:http server that serves the route table without Core Tools (npm start, HTTP tests, bench).
+// It only translates: node:http ⇄ the pipeline's IncomingRequest / WireResponse.
 import http from "node:http";
-import { AddressInfo } from "node:net";
-import { config } from "../config";
-import { ScimError } from "../scim/errors";
-import { errorResponse } from "./respond";
-import { Logger, runPipeline } from "./pipeline";
-import { routeMatcher } from "./routes";
-import { ScimRequest, ScimResponse } from "./types";
+import type { AddressInfo } from "node:net";
+import type { Pipeline } from "./pipeline";
+import type { IncomingRequest } from "./pipeline";
+import type { WireResponse } from "./wire";
 
-function readBody(req: http.IncomingMessage, limit: number): Promise<string | undefined> {
+/** Reads the body, keeping at most `limit` bytes; a larger one is drained (so the client sees our 413, not a reset) and flagged. */
+function readBody(req: http.IncomingMessage, limit: number): Promise<{ body?: string; oversized: boolean }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let tooLarge = false;
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) tooLarge = true; // keep draining so the client sees our 413, not a reset
-      else chunks.push(chunk);
+      if (size <= limit) chunks.push(chunk);
     });
     req.on("end", () => {
-      if (tooLarge) reject(ScimError.payloadTooLarge(`The request body is larger than ${limit} bytes.`));
-      else resolve(size === 0 ? undefined : Buffer.concat(chunks).toString("utf8"));
+      if (size > limit) resolve({ oversized: true });
+      else resolve(size === 0 ? { oversized: false } : { body: Buffer.concat(chunks).toString("utf8"), oversized: false });
     });
     req.on("error", reject);
   });
 }
 
-async function write(res: http.ServerResponse, response: ScimResponse): Promise<void> {
+async function write(res: http.ServerResponse, response: WireResponse): Promise<void> {
   if (response.stream) {
     res.writeHead(response.status, response.headers);
     for await (const chunk of response.stream) {
@@ -35,57 +32,42 @@ async function write(res: http.ServerResponse, response: ScimResponse): Promise<
     res.end();
     return;
   }
-  const payload = response.text ?? (response.body === undefined || response.status === 204 || response.status === 304 ? undefined : JSON.stringify(response.body));
-  res.writeHead(response.status, { ...response.headers, ...(payload === undefined ? {} : { "Content-Length": Buffer.byteLength(payload) }) });
-  res.end(payload);
+  const length = response.text === undefined ? {} : { "Content-Length": String(Buffer.byteLength(response.text)) };
+  res.writeHead(response.status, { ...response.headers, ...length });
+  res.end(response.text);
 }
 
-async function serve(req: http.IncomingMessage, res: http.ServerResponse, logger?: Logger): Promise<void> {
-  const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "127.0.0.1"}`);
-  const match = routeMatcher.match(req.method ?? "GET", url.pathname);
-  if (!match || "allowed" in match) {
-    const err = match ? ScimError.methodNotAllowed("Method not allowed.", match.allowed) : ScimError.notFound(`No endpoint at ${url.pathname}.`);
-    req.resume();
-    await write(res, errorResponse(err).response);
-    return;
-  }
-  let body: string | undefined;
-  try {
-    body = await readBody(req, config().maxBodyBytes);
-  } catch (e) {
-    await write(res, errorResponse(e).response);
-    return;
-  }
-  const scimRequest: ScimRequest = {
+async function serve(pipeline: Pipeline, maxBodyBytes: number, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const { body, oversized } = await readBody(req, maxBodyBytes);
+  const incoming: IncomingRequest = {
     method: (req.method ?? "GET").toUpperCase(),
-    url,
-    params: match.params,
+    url: new URL(req.url ?? "/", `http://${req.headers.host ?? "127.0.0.1"}`),
     header: (name) => {
       const v = req.headers[name.toLowerCase()];
       return v === undefined ? null : Array.isArray(v) ? v.join(", ") : v;
     },
-    body,
-    sourceIp: req.socket.remoteAddress,
+    body, oversized,
+    ...(req.socket.remoteAddress ? { sourceIp: req.socket.remoteAddress } : {}),
   };
-  await write(res, await runPipeline(match.item.name, match.item.auth, match.item.handler, scimRequest, logger));
+  await write(res, await pipeline.handle(incoming));
 }
 
 export interface LocalHost { server: http.Server; port: number; url: string; close(): Promise<void> }
 
 /** Starts the local host on 127.0.0.1 (port 0 = any free port). */
-export function startLocalHost(port: number, logger?: Logger): Promise<LocalHost> {
+export function startLocalHost(pipeline: Pipeline, options: { port: number; maxBodyBytes: number; onError(line: string): void }): Promise<LocalHost> {
   const server = http.createServer((req, res) => {
-    serve(req, res, logger).catch((e) => {
-      // A stream that fails after its headers went out can only be cut off; the client sees a truncated body.
-      (logger ?? console).error(JSON.stringify({ error: (e as Error)?.stack ?? String(e) }));
-      if (!res.headersSent) void write(res, errorResponse(e).response);
+    serve(pipeline, options.maxBodyBytes, req, res).catch((e: unknown) => {
+      // The pipeline never throws; what fails here is the connection (a stream cut off after its headers).
+      options.onError(JSON.stringify({ error: e instanceof Error ? e.stack : String(e) }));
+      if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
     });
   });
   server.keepAliveTimeout = 65_000;
   return new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => {
+    server.listen(options.port, "127.0.0.1", () => {
       const actual = (server.address() as AddressInfo).port;
       resolve({
         server, port: actual, url: `http://127.0.0.1:${actual}`,

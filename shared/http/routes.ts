@@ -1,13 +1,11 @@
-// THE route table: the Azure Functions registrations (functions/index.ts) and the local host
-// (local-host.ts) are both generated from it, so the two can never drift.
+// THE route table: the Azure Functions registrations (functions/index.ts) and the local host both come
+// from it, so the two can never drift.
 import * as users from "../handlers/users";
 import * as groups from "../handlers/groups";
 import * as discovery from "../handlers/discovery";
+import { healthCheck, oauthToken } from "../handlers/auth-routes";
 import { ScimError } from "../scim/errors";
-import { authContext } from "../auth/auth-context";
-import { health } from "../auth/health";
-import { issueToken } from "../auth/token-endpoint";
-import { Handler, HandlerContext } from "./pipeline";
+import type { Handler } from "../handlers/types";
 import { RouteMatcher } from "./route-match";
 
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS";
@@ -25,9 +23,9 @@ export interface Route {
 const SCIM = "scim/v2";
 const ALL: Method[] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 
-const notImplemented = (what: string): Handler => async () => { throw ScimError.notImplemented(`${what} is not supported.`); };
+const notImplemented = (what: string): Handler => () => Promise.reject(ScimError.notImplemented(`${what} is not supported.`));
 
-export const routes: Route[] = [
+const defined: Route[] = [
   { name: "serviceProviderConfig", methods: ["GET"], route: `${SCIM}/ServiceProviderConfig`, auth: "none", handler: discovery.getServiceProviderConfig },
   { name: "resourceTypes", methods: ["GET"], route: `${SCIM}/ResourceTypes`, auth: "none", handler: discovery.listResourceTypes },
   { name: "resourceType", methods: ["GET"], route: `${SCIM}/ResourceTypes/{id}`, auth: "none", handler: discovery.getResourceType },
@@ -53,22 +51,24 @@ export const routes: Route[] = [
   { name: "bulk", methods: ["POST"], route: `${SCIM}/Bulk`, auth: "scim", handler: notImplemented("/Bulk") },
   { name: "me", methods: ALL, route: `${SCIM}/Me`, auth: "scim", handler: notImplemented("/Me") },
 
-  // Outside the SCIM base: the OAuth token endpoint (errors per RFC 6749, client authentication inside)
-  // and the credential-expiry check (anonymous counts; details for a caller with a valid credential).
-  { name: "oauthToken", methods: ["POST"], route: "oauth2/token", auth: "none", handler: (ctx) => issueToken(ctx.req, authContext(ctx.cfg)) },
-  { name: "health", methods: ["GET"], route: "health", auth: "none", handler: (ctx) => health(ctx.req, authContext(ctx.cfg)) },
+  { name: "oauthToken", methods: ["POST"], route: "oauth2/token", auth: "none", handler: oauthToken },
+  { name: "health", methods: ["GET"], route: "health", auth: "none", handler: healthCheck },
 ];
 
-/** Everything else under the SCIM base: a SCIM 404 or 405 instead of the host's default page. */
-const fallback: Route = { name: "scimFallback", methods: ALL, route: `${SCIM}/{*rest}`, auth: "none", handler: unmatched };
-routes.push(fallback);
+const definedMatcher = new RouteMatcher(defined);
 
-const matcher = new RouteMatcher(routes.filter((r) => r !== fallback));
-
-async function unmatched(ctx: HandlerContext): Promise<never> {
-  const found = matcher.match(ctx.req.method, ctx.req.url.pathname);
-  if (found && "allowed" in found) throw ScimError.methodNotAllowed(`${ctx.req.method} is not allowed here.`, found.allowed);
-  throw ScimError.notFound(`No SCIM endpoint at ${ctx.req.url.pathname}.`);
+/** A SCIM 404 for an unknown path, or 405 with Allow for a known path and the wrong method. */
+export function unmatched(method: string, pathname: string): ScimError {
+  const found = definedMatcher.match(method, pathname);
+  if (found && "allowed" in found) return ScimError.methodNotAllowed(`${method} is not allowed here.`, found.allowed);
+  return ScimError.notFound(`No endpoint at ${pathname}.`);
 }
 
+/** Everything else under the SCIM base: a SCIM 404 or 405 instead of the host's default page. */
+const fallback: Route = {
+  name: "scimFallback", methods: ALL, route: `${SCIM}/{*rest}`, auth: "none",
+  handler: (ctx) => Promise.reject(unmatched(ctx.req.method, ctx.req.url.pathname)),
+};
+
+export const routes: readonly Route[] = [...defined, fallback];
 export const routeMatcher = new RouteMatcher(routes);

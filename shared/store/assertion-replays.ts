@@ -2,10 +2,8 @@
 // row per assertion in a dedicated partition (`auth:jti`, apart from every tenant's `t:` partition).
 // A second insert of the same key is a 409, i.e. a replay. Rows outlive their assertion by the clock skew.
 import { createHash } from "node:crypto";
-import { TableClient } from "@azure/data-tables";
-import { Config } from "../config";
+import type { TableClient } from "@azure/data-tables";
 import { fromTableError } from "./errors";
-import { ensureTable, tableClient } from "./table";
 
 const PARTITION = "auth:jti";
 
@@ -16,13 +14,7 @@ export function replayKey(issuer: string, jti: string | undefined, assertion: st
 }
 
 export class AssertionReplayCache {
-  constructor(private readonly cfg: Config) {}
-
-  private async table(): Promise<TableClient> {
-    const table = tableClient(this.cfg);
-    await ensureTable(table);
-    return table;
-  }
+  constructor(private readonly table: () => Promise<TableClient>) {}
 
   /**
    * Records the first use of `key`, valid until `expiresAt`; false when it was already used and has not

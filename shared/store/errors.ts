@@ -2,7 +2,14 @@
 export type StoreErrorCode = "not-found" | "conflict" | "precondition-failed" | "unavailable" | "too-large";
 
 export class StoreError extends Error {
-  constructor(readonly code: StoreErrorCode, message: string, readonly failedIndex?: number) {
+  constructor(
+    readonly code: StoreErrorCode,
+    message: string,
+    /** Which action of a transaction failed, when the service said so. */
+    readonly failedIndex?: number,
+    /** For a uniqueness conflict: the attribute whose value is taken (userName, displayName). */
+    readonly attribute?: string,
+  ) {
     super(message);
     this.name = "StoreError";
   }
@@ -12,6 +19,7 @@ interface RestLike { statusCode?: number; code?: string; message?: string; detai
 
 /** Maps an @azure/data-tables failure (single or transaction) to a StoreError. */
 export function fromTableError(e: unknown): StoreError {
+  if (e instanceof StoreError) return e;
   const err = e as RestLike;
   const status = err.statusCode;
   const code = err.code ?? err.details?.errorCode ?? "";

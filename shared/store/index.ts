@@ -1,32 +1,43 @@
-// The store's public face: a tenant-bound partition with typed row sets. The partition key comes only
-// from the authenticated credential; nothing in a request can name another partition.
-import { Config } from "../config";
+// The store's public face. `openStore` is called once per host by the composition root; a request asks
+// it for its tenant's directory (a fresh round-trip meter per request). The partition comes only from
+// the authenticated credential: nothing in a request can name another partition.
+import type { TableClient } from "@azure/data-tables";
 import { tenantPartition } from "./keys";
 import { Partition } from "./partition";
-import { ResourceRows, USER_KIND, GROUP_KIND } from "./resources";
-import { Memberships } from "./members";
-import { GroupDeletions } from "./group-deletions";
-import { ensureTable, tableClient } from "./table";
+import { TenantDirectory, tenantDirectory } from "./directory";
+import { AssertionReplayCache } from "./assertion-replays";
+import { TableSettings, createTableClient, tableReadiness } from "./table";
 
 export { StoreError } from "./errors";
-export { newVersion } from "./versions";
-export type { StoredEntity } from "./resources";
-export type { MemberRef, MemberType, MemberDelta } from "./members";
+export type { StoreErrorCode } from "./errors";
+export type { StoredEntity, MemberRef, MemberType, MemberDelta } from "./rows";
+export { isResourceId } from "./rows";
+export type { TenantDirectory, UserStore, GroupStore, Guard, Change, GroupDeletion } from "./directory";
+export type { Meter } from "./partition";
+export { AssertionReplayCache, replayKey } from "./assertion-replays";
+export type { TableSettings } from "./table";
 
-export interface TenantStore {
-  partition: Partition;
-  users: ResourceRows;
-  groups: ResourceRows;
-  memberships: Memberships;
-  groupDeletions: GroupDeletions;
+export interface Store {
+  /** One request's view of a tenant's directory (opens the table on first use). */
+  tenant(tenantKey: string): Promise<TenantDirectory>;
+  /** Used client assertions (replay protection for workload identity federation). */
+  readonly assertionReplays: AssertionReplayCache;
+  /** Creates the table if needed; fails with the reason when storage is unreachable. */
+  ready(): Promise<void>;
 }
 
-export async function openTenantStore(cfg: Config, tenant: string): Promise<TenantStore> {
-  const table = tableClient(cfg);
-  await ensureTable(table);
-  const partition = new Partition(table, tenantPartition(tenant));
-  const users = new ResourceRows(partition, USER_KIND);
-  const groups = new ResourceRows(partition, GROUP_KIND);
-  const memberships = new Memberships(partition, users, groups);
-  return { partition, users, groups, memberships, groupDeletions: new GroupDeletions(partition, memberships) };
+export function openStore(settings: TableSettings): Store {
+  let client: TableClient | undefined;
+  let ready: (() => Promise<void>) | undefined;
+  const table = async (): Promise<TableClient> => {
+    client ??= createTableClient(settings);
+    ready ??= tableReadiness(client);
+    await ready();
+    return client;
+  };
+  return {
+    tenant: async (tenantKey) => tenantDirectory(new Partition(await table(), tenantPartition(tenantKey))),
+    assertionReplays: new AssertionReplayCache(table),
+    ready: async () => { await table(); },
+  };
 }

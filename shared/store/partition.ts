@@ -1,7 +1,8 @@
 // One tenant's partition: the only way the store reaches Table Storage. Every call is counted as a
 // round trip, every failure becomes a StoreError, and every query is pinned to this PartitionKey.
-import { TableClient, TransactionAction, odata } from "@azure/data-tables";
-import { StoreError, fromTableError } from "./errors";
+// Writes: `submit` is called by the write assembler (transactions.ts) and nothing else.
+import { odata, type TableClient, type TransactionAction } from "@azure/data-tables";
+import { fromTableError } from "./errors";
 
 /** A row as read: keys and etag come from the service. */
 export type ReadRow = Record<string, unknown> & { partitionKey?: string; rowKey?: string; etag?: string };
@@ -9,19 +10,19 @@ export type ReadRow = Record<string, unknown> & { partitionKey?: string; rowKey?
 /** Entity-group transactions hold at most 100 operations (same partition, each entity once). */
 export const MAX_BATCH = 100;
 
-export class Partition {
-  /** Round trips made through this view (reported per request as x-storage-round-trips). */
-  trips = 0;
-  /** How many of them were entity-group transactions (x-storage-transactions). */
-  transactions = 0;
-  constructor(readonly table: TableClient, readonly partitionKey: string) {}
+/** Round trips made through one request's view of a partition (x-storage-round-trips / -transactions). */
+export interface Meter { trips: number; transactions: number }
 
-  async call<T>(work: () => Promise<T>, counted = true): Promise<T> {
-    if (counted) this.trips++;
+export class Partition {
+  readonly meter: Meter = { trips: 0, transactions: 0 };
+  constructor(private readonly table: TableClient, readonly partitionKey: string) {}
+
+  private async call<T>(work: () => Promise<T>, counted = true): Promise<T> {
+    if (counted) this.meter.trips++;
     try {
       return await work();
     } catch (e) {
-      throw e instanceof StoreError ? e : fromTableError(e);
+      throw fromTableError(e);
     }
   }
 
@@ -31,20 +32,20 @@ export class Partition {
       return await this.call(() => this.table.getEntity<Record<string, unknown>>(this.partitionKey, rowKey,
         select ? { queryOptions: { select } } : undefined));
     } catch (e) {
-      if (e instanceof StoreError && e.code === "not-found") return undefined;
+      if (fromTableError(e).code === "not-found") return undefined;
       throw e;
     }
   }
 
   /** ⌈rows/1000⌉ round trips: RowKeys in [from, to) of this partition, streamed page by page. */
-  async *range(from: string, to: string, select?: string[]): AsyncIterable<ReadRow> {
+  async *range(from: string, to: string, select?: string[], pageSize = 1000): AsyncIterable<ReadRow> {
     const filter = odata`PartitionKey eq ${this.partitionKey} and RowKey ge ${from} and RowKey lt ${to}`;
-    const pages = this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter, select } }).byPage({ maxPageSize: 1000 });
+    const pages = this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter, select } }).byPage({ maxPageSize: pageSize });
     while (true) {
       // The SDK ends the iteration without a request once no continuation is left, so only pages count.
       const page = await this.call(() => pages.next(), false);
       if (page.done) return;
-      this.trips++;
+      this.meter.trips++;
       yield* page.value;
     }
   }
@@ -53,7 +54,7 @@ export class Partition {
   async submit(actions: TransactionAction[]): Promise<void> {
     if (actions.length === 0) return;
     if (actions.length > MAX_BATCH) throw new Error(`a transaction holds at most ${MAX_BATCH} actions, got ${actions.length}`);
-    this.transactions++;
+    this.meter.transactions++;
     await this.call(() => this.table.submitTransaction(actions));
   }
 }
@@ -62,18 +63,24 @@ export class Partition {
 export async function inParallel<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
-  let failure: unknown;
+  let failure: { error: unknown } | undefined;
   const worker = async () => {
     while (next < items.length && failure === undefined) {
       const i = next++;
       try {
-        results[i] = await task(items[i]);
+        results[i] = await task(items[i] as T);
       } catch (e) {
-        failure ??= e;
+        failure ??= { error: e };
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failure !== undefined) throw failure;
+  if (failure !== undefined) throw failure.error;
   return results;
+}
+
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }

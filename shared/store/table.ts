@@ -1,13 +1,17 @@
-// The TableClient for the configured account (connection string locally, managed identity on Azure),
-// created once per process, and a per-request round-trip counter.
+// The TableClient for the configured account (connection string locally, managed identity on Azure).
+// Built by the composition root; @azure/identity is loaded only when the endpoint form needs it.
 import { TableClient } from "@azure/data-tables";
-import { DefaultAzureCredential } from "@azure/identity";
-import { Config } from "../config";
+import type { TokenCredential } from "@azure/core-auth";
 import { fromTableError } from "./errors";
 
-let client: TableClient | undefined;
-let ready: Promise<void> | undefined;
-let clientKey = "";
+export interface TableSettings {
+  /** Table Storage by connection string (Azurite or an account); wins over the endpoint. */
+  storageConnectionString?: string;
+  /** Table Storage by endpoint with Entra ID auth (managed identity on Azure). */
+  storageTableEndpoint?: string;
+  tableName: string;
+  managedIdentityClientId?: string;
+}
 
 /**
  * The SDK retries throttling (503 ServerBusy), timeouts and network errors itself; its default backs
@@ -16,31 +20,32 @@ let clientKey = "";
  */
 const RETRY = { maxRetries: 2, retryDelayInMs: 250, maxRetryDelayInMs: 2000 };
 
-export function tableClient(cfg: Config): TableClient {
-  const key = `${cfg.storageConnectionString ?? ""}|${cfg.storageTableEndpoint ?? ""}|${cfg.tableName}`;
-  if (client && clientKey === key) return client;
-  if (cfg.storageConnectionString) {
-    client = TableClient.fromConnectionString(cfg.storageConnectionString, cfg.tableName, { allowInsecureConnection: isLoopback(cfg.storageConnectionString), retryOptions: RETRY });
-  } else if (cfg.storageTableEndpoint) {
-    const credential = new DefaultAzureCredential(cfg.managedIdentityClientId ? { managedIdentityClientId: cfg.managedIdentityClientId } : {});
-    client = new TableClient(cfg.storageTableEndpoint, cfg.tableName, credential, { retryOptions: RETRY });
-  } else {
-    throw new Error("No Table Storage configured: set SCIM_STORAGE_CONNECTION_STRING or SCIM_STORAGE_TABLE_ENDPOINT.");
+export function createTableClient(s: TableSettings): TableClient {
+  if (s.storageConnectionString) {
+    return TableClient.fromConnectionString(s.storageConnectionString, s.tableName, { allowInsecureConnection: isLoopback(s.storageConnectionString), retryOptions: RETRY });
   }
-  clientKey = key;
-  ready = undefined;
-  return client;
+  if (s.storageTableEndpoint) {
+    // Loaded here only: @azure/identity is large, and a connection string never needs it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { DefaultAzureCredential } = require("@azure/identity") as typeof import("@azure/identity");
+    const credential: TokenCredential = new DefaultAzureCredential(s.managedIdentityClientId ? { managedIdentityClientId: s.managedIdentityClientId } : {});
+    return new TableClient(s.storageTableEndpoint, s.tableName, credential, { retryOptions: RETRY });
+  }
+  throw new Error("No Table Storage configured: set SCIM_STORAGE_CONNECTION_STRING or SCIM_STORAGE_TABLE_ENDPOINT.");
 }
 
 function isLoopback(connectionString: string): boolean {
   return /UseDevelopmentStorage=true|=http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/i.test(connectionString);
 }
 
-/** Creates the table once per process (409 = exists). Infra creates it on Azure; this covers local runs. */
-export function ensureTable(table: TableClient): Promise<void> {
-  ready ??= table.createTable().catch((e) => {
-    ready = undefined;
-    throw fromTableError(e);
-  });
-  return ready;
+/** Creates the table once (409 = exists); a failure is retried by the next caller. Infra creates it on Azure. */
+export function tableReadiness(table: TableClient): () => Promise<void> {
+  let ready: Promise<void> | undefined;
+  return () => {
+    ready ??= table.createTable().catch((e: unknown) => {
+      ready = undefined;
+      throw fromTableError(e);
+    });
+    return ready;
+  };
 }

@@ -1,26 +1,23 @@
 import os from "node:os";
 import path from "node:path";
 import { readFileSync } from "node:fs";
-import { config } from "../../shared/config";
 import { main } from "../../scripts/credential-commands";
 import { startTestHost, TestHost, ScimClient } from "../support/scim-client";
-import { setEnv, tokenRequest } from "../support/oauth";
+import { tokenRequest } from "../support/oauth";
 
 // The CLI against the local file store, run in-process (the same code `npm run credentials` runs).
 let t: TestHost;
-let restoreEnv: () => void;
 let file: string;
 beforeAll(async () => {
   file = path.join(os.tmpdir(), `scim-cli-${crypto.randomUUID()}.json`);
-  restoreEnv = setEnv({ SCIM_LOCAL_CREDENTIALS_FILE: file, SCIM_AUTH_FAILURE_LIMIT: "1000" });
-  t = await startTestHost();
+  t = await startTestHost({ SCIM_LOCAL_CREDENTIALS_FILE: file, SCIM_AUTH_FAILURE_LIMIT: "1000" });
 });
-afterAll(async () => { await t.close(); restoreEnv(); });
+afterAll(() => t.close());
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) }, config());
+  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) }, t.service);
   return { code, out: out.join("\n"), err: err.join("\n") };
 }
 const field = (text: string, label: string) => new RegExp(`${label}:\\s+(\\S+)`).exec(text)?.[1];

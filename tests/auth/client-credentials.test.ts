@@ -1,24 +1,21 @@
 import { decodeJwt, decodeProtectedHeader } from "jose";
-import { config, loadConfig } from "../../shared/config";
-import { credentialStore } from "../../shared/auth/credentials";
+import { loadConfig } from "../../shared/config";
 import { addClientSecret, createClient, SECRET_DAYS } from "../../shared/auth/lifecycle";
 import { ClientSecretRecord } from "../../shared/auth/records";
 import { startTestHost, TestHost, ScimClient, entraUser } from "../support/scim-client";
-import { basicAuth, fakeClock, newOAuthTenant, setEnv, tokenRequest } from "../support/oauth";
+import { basicAuth, fakeClock, newOAuthTenant, tokenRequest } from "../support/oauth";
 
 let t: TestHost;
-let restoreEnv: () => void;
 beforeAll(async () => {
-  restoreEnv = setEnv({ SCIM_CREDENTIAL_CACHE_SECONDS: "2", SCIM_ACCESS_TOKEN_MINUTES: "90", SCIM_AUTH_FAILURE_LIMIT: "1000" });
-  t = await startTestHost();
+  t = await startTestHost({ SCIM_CREDENTIAL_CACHE_SECONDS: "2", SCIM_ACCESS_TOKEN_MINUTES: "90", SCIM_AUTH_FAILURE_LIMIT: "1000" });
 });
-afterAll(async () => { await t.close(); restoreEnv(); });
+afterAll(async () => { await t.close(); });
 
 const grant = (client_id: string, client_secret: string) => ({ grant_type: "client_credentials", client_id, client_secret });
 
 describe("token endpoint, client secret", () => {
   test("issues a Bearer JWT for the client's tenant with no-store caching (form body)", async () => {
-    const { client, secret } = await createClient(credentialStore(config()), { tenant: "t-form" });
+    const { client, secret } = await createClient(t.service.credentials, { tenant: "t-form" });
     const reply = await tokenRequest(t, grant(client.id, secret));
     expect(reply.status).toBe(200);
     expect(reply.headers.get("content-type")).toMatch(/^application\/json/);
@@ -32,7 +29,7 @@ describe("token endpoint, client secret", () => {
   });
 
   test("accepts HTTP Basic client authentication and echoes a requested known scope", async () => {
-    const { client, secret } = await createClient(credentialStore(config()), { tenant: "t-basic" });
+    const { client, secret } = await createClient(t.service.credentials, { tenant: "t-basic" });
     const reply = await tokenRequest(t, { grant_type: "client_credentials", scope: "scim.readwrite" }, { Authorization: basicAuth(client.id, secret) });
     expect(reply.status).toBe(200);
     expect(reply.body.scope).toBe("scim.readwrite");
@@ -144,7 +141,7 @@ describe("secret expiry and lifetime bounds", () => {
   });
 
   test("client secrets expire in 1–3 years, 2 by default", async () => {
-    const store = credentialStore(config());
+    const store = t.service.credentials;
     const { client, secretRecord } = await createClient(store, { tenant: "t-expiry" });
     const days = (r: ClientSecretRecord) => Math.round((Date.parse(r.expiresAt) - Date.parse(r.createdAt)) / 86_400_000);
     expect(days(secretRecord)).toBe(SECRET_DAYS.default);
@@ -169,7 +166,7 @@ describe("secret expiry and lifetime bounds", () => {
 
 describe("rotation and revocation", () => {
   test("two secrets work side by side; revoking the old one stops it and its tokens within the cache TTL", async () => {
-    const store = credentialStore(config());
+    const store = t.service.credentials;
     const a = await newOAuthTenant(t);
     const { secret: newSecret } = await addClientSecret(store, a.clientId);
     const fresh = await tokenRequest(t, grant(a.clientId, newSecret));
@@ -193,7 +190,7 @@ describe("rotation and revocation", () => {
 
   test("revoking the client stops every token it holds within the cache TTL", async () => {
     const a = await newOAuthTenant(t);
-    await credentialStore(config()).revoke(a.clientId);
+    await t.service.credentials.revoke(a.clientId);
     const clock = fakeClock();
     try {
       clock.advance(2_001);

@@ -1,5 +1,3 @@
-import { config } from "../../shared/config";
-import { credentialStore } from "../../shared/auth/credentials";
 import { disableEntraToken, enableEntraToken } from "../../shared/auth/lifecycle";
 import { TestHost, ScimClient, entraUser } from "../support/scim-client";
 import { startEntraStandIn, startHostWithEntra, EntraStandIn } from "../support/jwks";
@@ -28,7 +26,7 @@ test("Entra's own token is refused from an Entra tenant no tenant has enabled", 
 describe("once a tenant enables it", () => {
   const tenant = `t-entra-${Math.random().toString(36).slice(2, 8)}`;
   beforeAll(async () => {
-    await enableEntraToken(credentialStore(config()), { tenant, entraTenantId: entra.tenantId, jwksUri: entra.jwksUri });
+    await enableEntraToken(t.service.credentials, { tenant, entraTenantId: entra.tenantId, jwksUri: entra.jwksUri });
   });
 
   test("the token is accepted and works on that tenant's data", async () => {
@@ -53,13 +51,13 @@ describe("once a tenant enables it", () => {
   });
 
   test("an Entra tenant provisions into one tenant only", async () => {
-    await expect(enableEntraToken(credentialStore(config()), { tenant: "another", entraTenantId: entra.tenantId })).rejects.toThrow(/already/);
+    await expect(enableEntraToken(t.service.credentials, { tenant: "another", entraTenantId: entra.tenantId })).rejects.toThrow(/already/);
   });
 
   test("disabling it takes effect within the cache TTL", async () => {
     const token = await entra.provisioningToken();
     expect((await probe(token)).status).toBe(200);
-    await disableEntraToken(credentialStore(config()), entra.tenantId);
+    await disableEntraToken(t.service.credentials, entra.tenantId);
     const clock = fakeClock();
     try {
       clock.advance(2_001);

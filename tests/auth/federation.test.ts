@@ -1,10 +1,8 @@
-import { config } from "../../shared/config";
-import { credentialStore } from "../../shared/auth/credentials";
 import { createClient, removeFederation, setFederation } from "../../shared/auth/lifecycle";
 import { JWT_BEARER_ASSERTION } from "../../shared/auth/assertions";
 import { TestHost, ScimClient } from "../support/scim-client";
 import { startHostWithEntra, EntraStandIn } from "../support/jwks";
-import { captureAuthLog, fakeClock, tokenRequest } from "../support/oauth";
+import { fakeClock, tokenRequest } from "../support/oauth";
 
 let t: TestHost;
 let entra: EntraStandIn;
@@ -15,13 +13,13 @@ afterAll(() => close());
 /** A client trusting the stand-in's workload identity; each gets its own JWKS URL, so rate limits don't mix. */
 async function federatedClient(jwksUri = `${entra.jwksUri}?c=${Math.random()}`) {
   const tenant = `t-${Math.random().toString(36).slice(2, 10)}`;
-  const client = await setFederation(credentialStore(config()), {
+  const client = await setFederation(t.service.credentials, {
     tenant, entraTenantId: entra.tenantId, subject: entra.subject, audience: entra.audience, jwksUri,
   });
   return { tenant, clientId: client.id };
 }
 
-const exchange = (clientId: string, assertion: string, extra: Record<string, string> = {}) => tokenRequest(t, {
+const exchange = (clientId: string, assertion: string, extra: Record<string, string> = {}, host: TestHost = t) => tokenRequest(host, {
   grant_type: "client_credentials", client_id: clientId, client_assertion_type: JWT_BEARER_ASSERTION, client_assertion: assertion, ...extra,
 });
 
@@ -38,8 +36,8 @@ test("exchanges a valid Entra assertion for an access token that reads the tenan
 
 describe("rejects assertions that do not prove the configured workload", () => {
   let clientId: string;
-  let log: ReturnType<typeof captureAuthLog>;
-  beforeAll(async () => { ({ clientId } = await federatedClient()); log = captureAuthLog(); });
+  let log: ReturnType<TestHost["captureAuthLog"]>;
+  beforeAll(async () => { ({ clientId } = await federatedClient()); log = t.captureAuthLog(); });
   afterAll(() => log.stop());
 
   test.each([
@@ -90,10 +88,13 @@ test("a replayed assertion is refused, on any instance (the record is in Table S
   const replay = await exchange(clientId, assertion);
   expect(replay.status).toBe(401);
   expect(replay.body.error).toBe("invalid_client");
-  // A second instance (fresh in-memory state, same table) refuses it too.
-  const { resetPipelineCaches } = await import("../../shared/http/pipeline");
-  resetPipelineCaches();
-  expect((await exchange(clientId, assertion)).status).toBe(401);
+  // A second instance (fresh in-memory state, same table and credentials) refuses it too.
+  const second = await t.sibling();
+  try {
+    expect((await exchange(clientId, assertion, {}, second)).status).toBe(401);
+  } finally {
+    await second.close();
+  }
   // An assertion without jti is keyed by its digest.
   const noJti = await entra.assertion({ jti: undefined });
   expect((await exchange(clientId, noJti)).status).toBe(200);
@@ -130,7 +131,7 @@ test("removing the federation refuses new assertions and revokes its tokens with
   const reply = await exchange(clientId, await entra.assertion());
   const scim = new ScimClient(t.scimUrl, reply.body.access_token, tenant);
   expect((await scim.get("/Users?startIndex=1&count=1")).status).toBe(200);
-  expect(await removeFederation(credentialStore(config()), clientId)).toBe(true);
+  expect(await removeFederation(t.service.credentials, clientId)).toBe(true);
   const clock = fakeClock();
   try {
     clock.advance(2_001);
@@ -142,7 +143,7 @@ test("removing the federation refuses new assertions and revokes its tokens with
 });
 
 test("a client without a federation cannot use assertions, and an assertion needs a client_id", async () => {
-  const { client } = await createClient(credentialStore(config()), { tenant: "t-nofed" });
+  const { client } = await createClient(t.service.credentials, { tenant: "t-nofed" });
   expect((await exchange(client.id, await entra.assertion())).body.error).toBe("invalid_client");
   const missing = await tokenRequest(t, { grant_type: "client_credentials", client_assertion_type: JWT_BEARER_ASSERTION, client_assertion: await entra.assertion() });
   expect(missing.body.error).toBe("invalid_client");

@@ -1,19 +1,15 @@
 import os from "node:os";
 import path from "node:path";
-import { config } from "../../shared/config";
-import { credentialStore } from "../../shared/auth/credentials";
 import { createStaticToken } from "../../shared/auth/lifecycle";
 import { startTestHost, TestHost, ScimClient } from "../support/scim-client";
-import { captureAuthLog, fakeClock, newOAuthTenant, setEnv } from "../support/oauth";
+import { fakeClock, newOAuthTenant } from "../support/oauth";
 
 let t: TestHost;
-let restoreEnv: () => void;
 beforeAll(async () => {
   // Its own credentials file, so the counts below are this file's alone.
-  restoreEnv = setEnv({ SCIM_LOCAL_CREDENTIALS_FILE: path.join(os.tmpdir(), `scim-health-${crypto.randomUUID()}.json`) });
-  t = await startTestHost();
+  t = await startTestHost({ SCIM_LOCAL_CREDENTIALS_FILE: path.join(os.tmpdir(), `scim-health-${crypto.randomUUID()}.json`) });
 });
-afterAll(async () => { await t.close(); restoreEnv(); });
+afterAll(async () => { await t.close(); });
 
 const health = async (token?: string) => {
   const res = await fetch(`${t.host.url}/health`, token ? { headers: { Authorization: `Bearer ${token}` } } : {});
@@ -23,7 +19,7 @@ const health = async (token?: string) => {
 test("reports credentials expiring within 30 days: counts for anyone, details only for the caller's own tenant", async () => {
   const clock = fakeClock();
   try {
-    const store = credentialStore(config());
+    const store = t.service.credentials;
     const a = await newOAuthTenant(t); // client secret valid 2 years
     const soon = await createStaticToken(store, { tenant: a.tenant, label: "soon", expiresInDays: 10 });
     await createStaticToken(store, { tenant: "t-other", label: "other soon", expiresInDays: 5 });
@@ -55,10 +51,10 @@ test("a bad token on the detailed view is a 401, not a silent anonymous answer",
 });
 
 test("a credential close to expiry logs a warning when it authenticates (no secret in the line)", async () => {
-  const store = credentialStore(config());
+  const store = t.service.credentials;
   const tenant = "t-expiring";
   const { token, record } = await createStaticToken(store, { tenant, expiresInDays: 20 });
-  const log = captureAuthLog();
+  const log = t.captureAuthLog();
   try {
     expect((await new ScimClient(t.scimUrl, token, tenant).get("/Users?startIndex=1&count=1")).status).toBe(200);
     expect(log.lines).toContainEqual(expect.objectContaining({

@@ -1,33 +1,29 @@
-import { config } from "../../shared/config";
-import { main } from "../../scripts/credentials";
-import { credentialStore, KeyVaultCredentialStore } from "../../shared/auth/credentials";
+import { main } from "../../scripts/credential-commands";
+import { KeyVaultCredentialStore } from "../../shared/auth/credentials";
 import { createStaticToken } from "../../shared/auth/lifecycle";
 import { startTestHost, TestHost, ScimClient } from "../support/scim-client";
 import { startKeyVaultStandIn, KeyVaultStandIn } from "../support/keyvault-standin";
-import { fakeClock, setEnv, tokenRequest } from "../support/oauth";
+import { fakeClock, tokenRequest } from "../support/oauth";
 
 // The app and the CLI with the Key Vault store, through the SDK's real SecretClient talking HTTPS to a
 // loopback stand-in of the secrets API.
 let t: TestHost;
 let kv: KeyVaultStandIn;
-let restoreEnv: () => void;
 beforeAll(async () => {
   kv = await startKeyVaultStandIn();
-  kv.useForApp();
-  restoreEnv = setEnv({ SCIM_KEY_VAULT_URI: kv.url, SCIM_CREDENTIAL_CACHE_SECONDS: "2", SCIM_AUTH_FAILURE_LIMIT: "1000" });
-  t = await startTestHost();
+  t = await startTestHost({ SCIM_KEY_VAULT_URI: kv.url, SCIM_CREDENTIAL_CACHE_SECONDS: "2", SCIM_AUTH_FAILURE_LIMIT: "1000" }, { secretClients: kv.secretClients });
 });
-afterAll(async () => { await t.close(); await kv.close(); restoreEnv(); });
+afterAll(async () => { await t.close(); await kv.close(); });
 
 async function cli(...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) }, config());
+  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) }, t.service);
   return { code, out: out.join("\n"), err: err.join("\n") };
 }
 
 test("the SDK goes through the challenge: the first request is answered 401, then it sends a token", async () => {
-  await createStaticToken(credentialStore(config()), { tenant: "t-challenge" });
+  await createStaticToken(t.service.credentials, { tenant: "t-challenge" });
   expect(kv.requests[0]).toMatchObject({ status: 401 });
   expect(kv.requests.some((r) => r.method === "PUT" && r.status === 200)).toBe(true);
 });
@@ -65,7 +61,7 @@ test("client create --handover-secret writes the secret to Key Vault instead of 
 });
 
 test("listing pages through more than 25 secrets and reads expiry from secret properties", async () => {
-  const store = credentialStore(config()) as KeyVaultCredentialStore;
+  const store = t.service.credentials as KeyVaultCredentialStore;
   const made: { id: string; expiresAt?: string }[] = [];
   for (let i = 0; i < 27; i++) made.push((await createStaticToken(store, { tenant: "t-many", expiresInDays: 5 + i })).record);
   const before = kv.requests.length;
@@ -92,7 +88,7 @@ test("token list, secret add and revoke work against the vault", async () => {
 });
 
 test("a vault that cannot answer makes authentication 503 with Retry-After, never 500 or 401", async () => {
-  const { token } = await createStaticToken(credentialStore(config()), { tenant: "t-outage" });
+  const { token } = await createStaticToken(t.service.credentials, { tenant: "t-outage" });
   const created = JSON.parse((await cli("client", "create", "--tenant", "t-outage", "--json")).out);
   kv.outage(429);
   try {

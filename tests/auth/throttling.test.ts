@@ -1,24 +1,20 @@
-import { config } from "../../shared/config";
-import { credentialStore } from "../../shared/auth/credentials";
 import { createClient } from "../../shared/auth/lifecycle";
 import { startTestHost, TestHost } from "../support/scim-client";
-import { basicAuth, captureAuthLog, setEnv, tokenRequest } from "../support/oauth";
+import { basicAuth, tokenRequest } from "../support/oauth";
 
 // Three failures per source and per client per minute; all requests here come from 127.0.0.1.
 let t: TestHost;
-let restoreEnv: () => void;
-let log: ReturnType<typeof captureAuthLog>;
+let log: ReturnType<TestHost["captureAuthLog"]>;
 beforeAll(async () => {
-  restoreEnv = setEnv({ SCIM_AUTH_FAILURE_LIMIT: "3", SCIM_AUTH_FAILURE_WINDOW_SECONDS: "60" });
-  t = await startTestHost();
-  log = captureAuthLog();
+  t = await startTestHost({ SCIM_AUTH_FAILURE_LIMIT: "3", SCIM_AUTH_FAILURE_WINDOW_SECONDS: "60" });
+  log = t.captureAuthLog();
 });
-afterAll(async () => { log.stop(); await t.close(); restoreEnv(); });
+afterAll(async () => { log.stop(); await t.close(); });
 
 const grant = (client_id: string, client_secret: string) => ({ grant_type: "client_credentials", client_id, client_secret });
 
 test("guessing client secrets: 401 until the budget is spent, then 429 with Retry-After — and the real secret still works", async () => {
-  const { client, secret } = await createClient(credentialStore(config()), { tenant: "t-brute" });
+  const { client, secret } = await createClient(t.service.credentials, { tenant: "t-brute" });
   const guess = () => `scs_${"0".repeat(16)}.${"A".repeat(43)}`;
   const statuses: number[] = [];
   let last;

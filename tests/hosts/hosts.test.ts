@@ -39,7 +39,7 @@ const viaFunctions: Send = async (method, path, init = {}) => {
     headers: headersFor(init.token, init.body, init.contentType),
     body: init.body === undefined ? undefined : { string: init.body },
   });
-  const response = await azureHandler(match.item)(request, new InvocationContext({ functionName: match.item.name, logHandler: () => undefined }));
+  const response = await azureHandler(t.service.pipeline, match.item)(request, new InvocationContext({ functionName: match.item.name, logHandler: () => undefined }));
   let text = "";
   if (typeof response.body === "string") text = response.body;
   else if (response.body instanceof Readable) for await (const chunk of response.body) text += chunk.toString();

@@ -2,25 +2,25 @@
 // expired tokens are 401 SCIM errors with WWW-Authenticate on every /Users route; nothing is read or
 // written. Kept under the failed-authentication budget per source (OAuth and throttling: tests/auth).
 import { startTestHost, TestHost, ScimClient } from "../support/scim-client";
-import { createToken } from "../../scripts/credentials";
-import { credentialStore } from "../../shared/auth/credentials";
-import { config } from "../../shared/config";
-import { useAuthLogSink } from "../../shared/auth/auth-log";
+import { createStaticToken } from "../../shared/auth/lifecycle";
 import { createUser, entraUser, expectScimError, expectStatus, filterQuery, patchOp } from "../support/builders";
 
 let t: TestHost;
 let scim: ScimClient;
 let user: any;
-const authLog: string[] = [];
+let authLog: string[] = [];
+let stopCapture: () => void;
 const presented: string[] = [];
 beforeAll(async () => {
   t = await startTestHost();
-  useAuthLogSink((line) => authLog.push(line)); // after the host, which quiets the auth log for tests
+  const capture = t.captureAuthLog();
+  authLog = capture.raw;
+  stopCapture = capture.stop;
   scim = await t.newTenant();
   user = await createUser(scim);
 });
 afterAll(async () => {
-  useAuthLogSink(undefined);
+  stopCapture();
   await t.close();
 });
 
@@ -50,16 +50,16 @@ test("the right credential id with a wrong secret is 401", async () => {
 });
 
 test("a revoked token is 401", async () => {
-  const { token, record } = await createToken(scim.tenant, "revoked in test");
+  const { token, record } = await createStaticToken(t.service.credentials, { tenant: scim.tenant, label: "revoked in test" });
   presented.push(token);
-  expect(await credentialStore(config()).revoke(record.id)).toBe(true);
+  expect(await t.service.credentials.revoke(record.id)).toBe(true);
   expectUnauthorized(await scim.withToken(token).get("/Users"));
 });
 
 test("an expired token is 401", async () => {
-  const { token, record } = await createToken(scim.tenant, "expired in test");
+  const { token, record } = await createStaticToken(t.service.credentials, { tenant: scim.tenant, label: "expired in test" });
   presented.push(token);
-  await credentialStore(config()).put({ ...record, expiresAt: new Date(Date.now() - 60_000).toISOString() });
+  await t.service.credentials.put({ ...record, expiresAt: new Date(Date.now() - 60_000).toISOString() });
   expectUnauthorized(await scim.withToken(token).get("/Users"));
 });
 

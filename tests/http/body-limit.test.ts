@@ -1,23 +1,15 @@
-// SCIM_MAX_BODY_BYTES: a smaller configured limit is enforced (413) and advertised. The setting is read
-// once per module registry, so it is set before this file's host answers its first request.
+// SCIM_MAX_BODY_BYTES: a smaller configured limit is enforced (413) and advertised.
 import { startTestHost, TestHost, ScimClient } from "../support/scim-client";
 import { createUser, entraUser, expectScimError, expectStatus, patchOp } from "../support/builders";
 
 const LIMIT = 4096;
 let t: TestHost;
 let scim: ScimClient;
-let previous: string | undefined;
 beforeAll(async () => {
-  previous = process.env.SCIM_MAX_BODY_BYTES;
-  process.env.SCIM_MAX_BODY_BYTES = String(LIMIT);
-  t = await startTestHost();
+  t = await startTestHost({ SCIM_MAX_BODY_BYTES: String(LIMIT) });
   scim = await t.newTenant();
 });
-afterAll(async () => {
-  if (previous === undefined) delete process.env.SCIM_MAX_BODY_BYTES;
-  else process.env.SCIM_MAX_BODY_BYTES = previous;
-  await t.close();
-});
+afterAll(() => t.close());
 
 test("a body just under the limit is accepted; one byte over is 413", async () => {
   const base = JSON.stringify(entraUser({ displayName: "" }));

@@ -9,8 +9,7 @@ let t: TestHost;
 let scim: ScimClient;
 beforeAll(async () => {
   proxy = await startFaultyProxy(process.env.SCIM_STORAGE_CONNECTION_STRING!);
-  process.env.SCIM_STORAGE_CONNECTION_STRING = proxy.connectionString; // this file's modules read it first
-  t = await startTestHost();
+  t = await startTestHost({ SCIM_STORAGE_CONNECTION_STRING: proxy.connectionString });
   scim = await t.newTenant();
 });
 afterEach(() => proxy.heal());

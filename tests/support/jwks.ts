@@ -6,7 +6,6 @@ import { randomUUID } from "node:crypto";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
 import { ENTRA_PROVISIONING_APP_ID } from "../../shared/auth/entra-token";
 import { startTestHost, TestHost } from "./scim-client";
-import { setEnv } from "./oauth";
 
 interface Key { kid: string; privateKey: CryptoKey; publicJwk: JWK }
 
@@ -85,11 +84,10 @@ export async function startEntraStandIn(): Promise<EntraStandIn> {
 
 /**
  * A test host with a short credential cache and throttling out of the way, beside an Entra stand-in:
- * the setup the federation and Entra-token suites share. close() also restores the environment.
+ * the setup the federation and Entra-token suites share.
  */
 export async function startHostWithEntra(): Promise<{ host: TestHost; entra: EntraStandIn; close(): Promise<void> }> {
-  const restoreEnv = setEnv({ SCIM_CREDENTIAL_CACHE_SECONDS: "2", SCIM_AUTH_FAILURE_LIMIT: "1000" });
-  const host = await startTestHost();
+  const host = await startTestHost({ SCIM_CREDENTIAL_CACHE_SECONDS: "2", SCIM_AUTH_FAILURE_LIMIT: "1000" });
   const entra = await startEntraStandIn();
-  return { host, entra, close: async () => { await host.close(); await entra.close(); restoreEnv(); } };
+  return { host, entra, close: async () => { await host.close(); await entra.close(); } };
 }

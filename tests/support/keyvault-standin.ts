@@ -10,7 +10,7 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import type { TokenCredential } from "@azure/core-auth";
 import { SecretClient } from "@azure/keyvault-secrets";
-import { useSecretClientFactory } from "../../shared/auth/key-vault";
+import type { SecretClientFactory } from "../../shared/auth/key-vault";
 
 interface Version { version: string; value: string; contentType?: string; tags?: Record<string, string>; attributes: Record<string, unknown> }
 
@@ -29,7 +29,8 @@ export interface KeyVaultStandIn {
   /** Answers every request with this status (a throttled or failing vault) until called with undefined. */
   outage(status: number | undefined): void;
   /** Makes every SecretClient the app builds talk to this stand-in. */
-  useForApp(): void;
+  /** The factory a service uses to reach this stand-in (createService / startTestHost option). */
+  secretClients: SecretClientFactory;
   close(): Promise<void>;
 }
 
@@ -128,7 +129,7 @@ export async function startKeyVaultStandIn(): Promise<KeyVaultStandIn> {
     names: () => [...secrets.keys()],
     outage: (status) => { failing = status; },
     client,
-    useForApp: () => useSecretClientFactory(() => client()),
-    close: () => new Promise<void>((resolve) => { useSecretClientFactory(undefined); server.closeAllConnections(); server.close(() => resolve()); }),
+    secretClients: () => client(),
+    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }

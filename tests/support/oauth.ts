@@ -1,9 +1,6 @@
 // OAuth helpers for tests: token requests against a test host, OAuth clients created through the
-// lifecycle module, settings applied for one test file and restored after it, and a movable clock.
-import { config } from "../../shared/config";
-import { credentialStore } from "../../shared/auth/credentials";
+// lifecycle module, and a movable clock.
 import { createClient } from "../../shared/auth/lifecycle";
-import { useAuthLogSink } from "../../shared/auth/auth-log";
 import { Reply, ScimClient, TestHost } from "./scim-client";
 
 export async function tokenRequest(host: TestHost, params: Record<string, string | undefined>, headers: Record<string, string> = {}): Promise<Reply> {
@@ -25,26 +22,11 @@ export interface OAuthTenant { tenant: string; clientId: string; secret: string;
 /** A fresh tenant with an OAuth client, and a SCIM client holding an access token obtained with its secret. */
 export async function newOAuthTenant(host: TestHost): Promise<OAuthTenant> {
   const tenant = `t-${Math.random().toString(36).slice(2, 10)}`;
-  const { client, secret, secretRecord } = await createClient(credentialStore(config()), { tenant });
+  const { client, secret, secretRecord } = await createClient(host.service.credentials, { tenant });
   const reply = await tokenRequest(host, { grant_type: "client_credentials", client_id: client.id, client_secret: secret });
   if (reply.status !== 200) throw new Error(`token request failed: ${reply.status} ${JSON.stringify(reply.body)}`);
   const accessToken = reply.body.access_token as string;
   return { tenant, clientId: client.id, secret, secretId: secretRecord.id, accessToken, scim: new ScimClient(host.scimUrl, accessToken, tenant) };
-}
-
-/** Sets environment variables for this test file; call the returned function in afterAll. */
-export function setEnv(vars: Record<string, string | undefined>): () => void {
-  const before = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  for (const [k, v] of Object.entries(vars)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
-  return () => { for (const [k, v] of Object.entries(before)) if (v === undefined) delete process.env[k]; else process.env[k] = v; };
-}
-
-/** Captures auth log lines (parsed) until the returned stop function is called. */
-export function captureAuthLog(): { lines: Record<string, unknown>[]; raw: string[]; stop(): void } {
-  const raw: string[] = [];
-  const lines: Record<string, unknown>[] = [];
-  const previous = useAuthLogSink((line) => { raw.push(line); lines.push(JSON.parse(line)); });
-  return { lines, raw, stop: () => useAuthLogSink(previous) };
 }
 
 /**

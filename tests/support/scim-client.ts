@@ -1,11 +1,13 @@
-// Test helpers: a local host on a free loopback port (talking to the run's Azurite), and a client
-// per tenant with its own fresh credential, so every test file is isolated and runs in parallel.
+// Test helpers: a local host on a free loopback port (talking to the run's Azurite), built through the
+// composition root with this file's own settings, and a client per tenant with its own fresh
+// credential, so every test file is isolated and runs in parallel.
 import os from "node:os";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
+import { type Config, type Environment, loadConfig } from "../../shared/config";
+import { type Service, type ServiceOptions, createService } from "../../shared/root";
 import { startLocalHost, LocalHost } from "../../shared/http/local-host";
-import { createToken } from "../../scripts/credentials";
-import { quietUncapturedAuthLog } from "../../shared/auth/auth-log";
+import { createStaticToken } from "../../shared/auth/lifecycle";
 
 export interface Reply<T = any> { status: number; headers: Headers; body: T }
 
@@ -42,22 +44,57 @@ export class ScimClient {
   }
 }
 
-export interface TestHost { host: LocalHost; scimUrl: string; newTenant(): Promise<ScimClient>; close(): Promise<void> }
+export interface TestHost {
+  host: LocalHost;
+  scimUrl: string;
+  service: Service;
+  newTenant(): Promise<ScimClient>;
+  /** Another instance on the same settings (same table and credentials, its own in-memory state). */
+  sibling(): Promise<TestHost>;
+  /** Captures auth log lines (parsed) until stop() is called. */
+  captureAuthLog(): { lines: Record<string, unknown>[]; raw: string[]; stop(): void };
+  close(): Promise<void>;
+}
 
-/** Starts the local host for one test file; call close() in afterAll. */
-export async function startTestHost(): Promise<TestHost> {
-  process.env.SCIM_LOCAL_CREDENTIALS_FILE ??= path.join(os.tmpdir(), `scim-test-credentials-${randomUUID()}.json`);
-  process.env.SCIM_CREDENTIAL_CACHE_SECONDS ??= "1";
-  const quiet = { info: () => undefined, error: (line: string) => console.error(line) };
-  quietUncapturedAuthLog(true); // auth failures are expected here; tests that check them capture them
-  const host = await startLocalHost(0, quiet);
+/** The settings every test host starts from: the run's Azurite, a credentials file of its own, a 1 s cache. */
+export function testEnvironment(overrides: Environment = {}): Environment {
+  return {
+    SCIM_STORAGE_CONNECTION_STRING: process.env.SCIM_STORAGE_CONNECTION_STRING, // the run's Azurite (global setup)
+    SCIM_LOCAL_CREDENTIALS_FILE: path.join(os.tmpdir(), `scim-test-credentials-${randomUUID()}.json`),
+    SCIM_CREDENTIAL_CACHE_SECONDS: "1",
+    ...overrides,
+  };
+}
+
+/** Starts the local host for one test file with these settings (over testEnvironment's); call close() in afterAll. */
+export async function startTestHost(settings: Environment = {}, options: Pick<ServiceOptions, "secretClients"> = {}): Promise<TestHost> {
+  return startHost(loadConfig(testEnvironment(settings)), options);
+}
+
+async function startHost(config: Config, options: Pick<ServiceOptions, "secretClients">): Promise<TestHost> {
+  // Auth failures are expected here: lines are dropped unless a test captures them.
+  let capture: ((line: string) => void) | undefined;
+  const service = createService(config, {
+    ...options,
+    log: { info: () => undefined, error: (line) => console.error(line) },
+    authLog: (line) => capture?.(line),
+  });
+  const host = await startLocalHost(service.pipeline, { port: 0, maxBodyBytes: config.maxBodyBytes, onError: (line) => console.error(line) });
   const scimUrl = `${host.url}/scim/v2`;
   return {
-    host, scimUrl,
+    host, scimUrl, service,
+    sibling: () => startHost(config, options),
     newTenant: async () => {
       const tenant = `t-${randomUUID().slice(0, 8)}`;
-      const { token } = await createToken(tenant, "test");
+      const { token } = await createStaticToken(service.credentials, { tenant, label: "test" });
       return new ScimClient(scimUrl, token, tenant);
+    },
+    captureAuthLog: () => {
+      const raw: string[] = [];
+      const lines: Record<string, unknown>[] = [];
+      const previous = capture;
+      capture = (line) => { raw.push(line); lines.push(JSON.parse(line) as Record<string, unknown>); };
+      return { lines, raw, stop: () => { capture = previous; } };
     },
     close: () => host.close(),
   };

@@ -1,0 +1,57 @@
+// What a handler sees and returns: a host-neutral request, the request's context (its tenant once
+// authenticated) and a response the one serializer in shared/http writes for either host.
+import type { AuthContext } from "../auth/auth-context";
+import type { TenantDirectory } from "../store";
+
+export interface ScimRequest {
+  method: string;
+  url: URL;
+  params: Record<string, string>;
+  header(name: string): string | null;
+  /** The raw body text (undefined when there is none). */
+  body: string | undefined;
+  /** Client address for throttling, when the host knows it. */
+  sourceIp?: string;
+}
+
+export interface ScimResponse {
+  status: number;
+  headers?: Record<string, string>;
+  /** JSON body (rendered as application/scim+json unless a Content-Type header says otherwise). */
+  body?: unknown;
+  /** Pre-rendered text body (non-JSON answers). */
+  text?: string;
+  /** A JSON body sent chunk by chunk as it is produced (large member lists). */
+  stream?: AsyncIterable<string>;
+}
+
+/** Who the request acts for, resolved by the pipeline after authentication. */
+export interface TenantContext {
+  /** The tenant key the credential is bound to: it alone selects the storage partition. */
+  readonly key: string;
+  /** This request's view of the tenant's directory (opened on first use, one round-trip meter per request). */
+  directory(): Promise<TenantDirectory>;
+}
+
+export interface HandlerContext {
+  req: ScimRequest;
+  /** The SCIM base URL, e.g. https://host/scim/v2 (for meta.location). */
+  baseUrl: string;
+  maxBodyBytes: number;
+  /** Set on authenticated routes. */
+  tenant?: TenantContext;
+  /** The host's authentication state (the token endpoint and /health use it directly). */
+  auth: AuthContext;
+  /** Work that may outlive the response (e.g. finishing a large group's deletion); failures are logged. */
+  background(what: string, work: () => Promise<unknown>): void;
+}
+
+export type Handler = (ctx: HandlerContext) => Promise<ScimResponse>;
+
+export const SCIM_JSON = "application/scim+json; charset=utf-8";
+
+export function ok(body: unknown, headers: Record<string, string> = {}): ScimResponse {
+  return { status: 200, body, headers };
+}
+
+export const noContent = (headers: Record<string, string> = {}): ScimResponse => ({ status: 204, headers });

@@ -1,0 +1,59 @@
+// The composition root: the one place that reads the environment and the one function that builds a
+// host's dependencies — settings, the store, credentials, signing keys, the token verifier's caches,
+// throttles, loggers and the pipeline. The Azure Functions entry point, the local host (npm start),
+// the CLIs, the tests and the bench each call createService once with their own settings.
+import { type Config, loadConfig } from "./config";
+import { AuthLog, type AuthLogSink } from "./auth/auth-log";
+import { type AuthContext, createAuthContext } from "./auth/auth-context";
+import { type CredentialStore, credentialStore } from "./auth/credentials";
+import { type SecretClientFactory, defaultSecretClient } from "./auth/key-vault";
+import { type SigningKeyStore, signingKeyStore } from "./auth/signing-keys";
+import { type Store, openStore } from "./store";
+import { type Logger, type Pipeline, createPipeline } from "./http/pipeline";
+
+/** The process environment, read here and nowhere else. */
+export function settingsFromEnvironment(): Config {
+  return loadConfig(process.env);
+}
+
+/** A named environment variable, for the entry points' own options (PORT, the dev tenant). */
+export function environmentValue(name: string): string | undefined {
+  const value = process.env[name]?.trim();
+  return value ? value : undefined;
+}
+
+export interface ServiceOptions {
+  /** Where request and error log lines go (default: stdout/stderr). */
+  log?: Logger;
+  /** Where authentication events go (default: stderr). */
+  authLog?: AuthLogSink;
+  /** How Key Vault clients are built (default: the SDK with the managed identity). */
+  secretClients?: SecretClientFactory;
+}
+
+export interface Service {
+  readonly config: Config;
+  readonly store: Store;
+  /** The credential records (uncached): the CLI, npm start and tests manage credentials through it. */
+  readonly credentials: CredentialStore;
+  readonly signingKeyStore: SigningKeyStore;
+  readonly auth: AuthContext;
+  readonly log: Logger;
+  readonly pipeline: Pipeline;
+}
+
+const consoleLog: Logger = { info: (line) => console.log(line), error: (line) => console.error(line) };
+
+export function createService(config: Config, options: ServiceOptions = {}): Service {
+  const secretClients = options.secretClients ?? defaultSecretClient;
+  const log = options.log ?? consoleLog;
+  const store = openStore(config);
+  const credentials = credentialStore(config, secretClients);
+  const keys = signingKeyStore(config, secretClients);
+  const auth = createAuthContext({
+    settings: config, credentialStore: credentials, signingKeyStore: keys,
+    replay: store.assertionReplays, log: new AuthLog(options.authLog ?? ((line) => console.warn(line))),
+  });
+  const pipeline = createPipeline({ auth, store, maxBodyBytes: config.maxBodyBytes, log, ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}) });
+  return { config, store, credentials, signingKeyStore: keys, auth, log, pipeline };
+}
