@@ -6,7 +6,8 @@ import { tableInspector } from "../support/table-inspect";
 import { startTestHost, TestHost, ScimClient, Reply, entraUser, patchOp } from "../support/scim-client";
 import { createGroup, entraGroup, groupIdsOf, memberIds, seedUsers } from "../support/groups";
 
-// Wiring: the host reaches Azurite through the proxy; the inspector reads Azurite directly.
+// Wiring: the host reaches Azurite through the proxy; the inspector reads Azurite directly. (With the
+// composition root this becomes startTestHost({ storageConnectionString: proxy.connectionString }).)
 const azurite = process.env.SCIM_STORAGE_CONNECTION_STRING!;
 const table = tableInspector(azurite);
 let proxy: FaultyProxy;
@@ -33,7 +34,9 @@ async function committedButAnswered503(request: () => Promise<Reply>): Promise<v
   proxy.fail("lose-answer", nthBatch(1));
   proxy.alsoFail("server-busy", batchesAfter(1));
   const reply = await request();
+  const [lost, throttled] = proxy.struck();
   proxy.heal();
+  expect([lost, throttled > 0]).toEqual([1, true]); // committed once, every replay refused
   expect([reply.status, reply.body?.status]).toEqual([503, "503"]);
 }
 
