@@ -128,7 +128,8 @@ const CLEANUP_BUDGET_MS = 20_000;
  * DELETE /Groups/{id} — read, then one transaction removing the group and its index rows and recording a
  * tombstone; then its membership rows for up to 20 s (fixture deletes-group). What is left continues
  * after the answer and is resumed by the next group deletion of the tenant; readers ignore the dead
- * group meanwhile. A repeated delete is 404 and finishes what is left.
+ * group meanwhile. A delete repeated while the tombstone is there (the first attempt
+ * committed but its answer was lost, or the host was killed) is the same delete: 204, and it finishes the rows.
  */
 export const deleteGroup: Handler = async (ctx) => {
   const dir = await directoryOf(ctx);

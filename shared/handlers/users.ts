@@ -4,18 +4,34 @@ import { coerceResource } from "../scim/coerce";
 import { assertValidResource, parsePatchRequest } from "../scim/validate";
 import { normalizeOperations } from "../scim/patch/entra-dialect";
 import { applyOperations } from "../scim/patch/apply";
+import { StoreError } from "../store";
 import { readJsonBody } from "./body";
 import { changeDocument, getResource, listResourcesRoute, notFound, searchResources } from "./resources";
 import { resourceReply } from "./render";
 import { checkIfMatch, directoryOf } from "./tenant";
 import { type Handler, noContent } from "./types";
 
-/** POST /Users — 1 round trip: [user, userName index, externalId index] in one transaction. */
+/**
+ * POST /Users — 1 round trip: [user, userName index, externalId index] in one transaction. When Entra
+ * re-POSTs after a create whose answer it never got (a timeout or a 503 after the commit), the userName is
+ * taken by that very user: a create whose userName *and* externalId equal the existing user's answers 201
+ * with it (1 more read, only on a conflict) instead of a 409 that would fail the object forever
+ * (tests/http/lost-answers.test.ts; another user with the same userName still gets 409, fixture
+ * creates-user-twice-and-gets-conflict).
+ */
 export const createUser: Handler = async (ctx) => {
   const doc = coerceResource(USER, readJsonBody(ctx));
   assertValidResource(USER, doc);
   const dir = await directoryOf(ctx);
-  return resourceReply(ctx, dir, USER, 201, await dir.users.create(doc));
+  try {
+    return resourceReply(ctx, dir, USER, 201, await dir.users.create(doc));
+  } catch (e) {
+    const same = e instanceof StoreError && e.attribute === "userName" && typeof doc.userName === "string" && typeof doc.externalId === "string"
+      ? (await dir.users.findBy("userName", doc.userName)).find((u) => u.doc.externalId === doc.externalId)
+      : undefined;
+    if (!same) throw e;
+    return resourceReply(ctx, dir, USER, 201, same);
+  }
 };
 
 export const getUser = getResource(USER);

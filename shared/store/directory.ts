@@ -368,9 +368,10 @@ export class GroupStore extends Resources {
    * its index rows and recording a tombstone (Z:<id>). Then its membership rows (⌈n/1000⌉ reads, ⌈n/50⌉
    * transactions) until `budgetMs` runs out; `unfinished` is what is left, for the caller to run after
    * answering. When the SDK replays a first transaction whose answer was lost, the replay's not-found
-   * is recognised by the tombstone and the delete goes on. Every deletion also resumes the cleanups
-   * earlier ones left (a host killed mid-cleanup, a deadline), including a repeated delete of the same
-   * group, which is not-found (the group is gone) but finishes its rows.
+   * is recognised by the tombstone and the delete goes on. A delete of a group whose tombstone is still
+   * there (its first attempt committed but the answer never arrived, or the host was killed) is that
+   * same delete: it counts as deleted and finishes the rows. Every deletion also resumes the cleanups
+   * earlier ones left.
    */
   async delete(id: string, guard: Guard = () => undefined, budgetMs = 20_000): Promise<GroupDeletion> {
     const current = await this.get(id);
@@ -382,6 +383,8 @@ export class GroupStore extends Resources {
         committed: async (e) => e.code === "not-found" && (await this.memberships.deletionPending(id)),
       });
       deleted = true;
+    } else if (isResourceId(id)) {
+      deleted = await this.memberships.deletionPending(id);
     }
     const deadline = Date.now() + budgetMs;
     const done = (deleted ? await this.finishDeletion(id, deadline) : true) && (await this.finishDeletions(deadline));

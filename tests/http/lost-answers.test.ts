@@ -6,16 +6,14 @@ import { tableInspector } from "../support/table-inspect";
 import { startTestHost, TestHost, ScimClient, Reply, entraUser, patchOp } from "../support/scim-client";
 import { createGroup, entraGroup, groupIdsOf, memberIds, seedUsers } from "../support/groups";
 
-// Wiring: the host reaches Azurite through the proxy; the inspector reads Azurite directly. (With the
-// composition root this becomes startTestHost({ storageConnectionString: proxy.connectionString }).)
+// Wiring: the host reaches Azurite through the proxy; the inspector reads Azurite directly.
 const azurite = process.env.SCIM_STORAGE_CONNECTION_STRING!;
 const table = tableInspector(azurite);
 let proxy: FaultyProxy;
 let t: TestHost;
 beforeAll(async () => {
   proxy = await startFaultyProxy(azurite);
-  process.env.SCIM_STORAGE_CONNECTION_STRING = proxy.connectionString; // this file's modules read it first
-  t = await startTestHost();
+  t = await startTestHost({ SCIM_STORAGE_CONNECTION_STRING: proxy.connectionString });
 });
 afterEach(() => proxy.heal());
 afterAll(async () => { await t?.close(); await proxy?.close(); });
