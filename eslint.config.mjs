@@ -54,10 +54,7 @@ export default defineConfig(
       // A switch over a union must name every member (a new StoreError code or filter operator is then a
       // compile-time list of places to visit). A `default:` counts as handling the rest: the protocol code
       // uses it deliberately for "every other attribute type"; a switch over a plain string needs one.
-      "@typescript-eslint/switch-exhaustiveness-check": [
-        "error",
-        { considerDefaultExhaustiveForUnions: true, requireDefaultForNonUnion: true },
-      ],
+      "@typescript-eslint/switch-exhaustiveness-check": ["error", { considerDefaultExhaustiveForUnions: true, requireDefaultForNonUnion: true }],
       eqeqeq: ["error", "always"],
       // Already errors through strictTypeChecked; listed so the intent survives a change of preset.
       "@typescript-eslint/no-floating-promises": "error",
