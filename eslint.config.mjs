@@ -92,7 +92,8 @@ export default defineConfig(
   },
 
   // Tests handle SCIM JSON bodies as `any` (a test asserts on what the client received, whatever its
-  // shape), and `!` after a lookup the test just made is an assertion that fails loudly if wrong.
+  // shape): the no-unsafe-* rules, no-explicit-any, and `any` in templates and `+` are allowed there.
+  // `!` after a lookup the test just made (`users[0]!`, `match![1]`) is an assertion that fails loudly.
   {
     files: ["tests/**/*.ts"],
     rules: {
@@ -106,6 +107,10 @@ export default defineConfig(
       "@typescript-eslint/restrict-template-expressions": [
         "error",
         { allowNumber: true, allowBoolean: true, allowAny: true, allowNullish: false, allowRegExp: false, allowNever: false },
+      ],
+      "@typescript-eslint/restrict-plus-operands": [
+        "error",
+        { allowAny: true, allowBoolean: false, allowNullish: false, allowNumberAndString: false, allowRegExp: false },
       ],
     },
   },
