@@ -33,6 +33,7 @@ export function parseFilterText(text: string): LibFilter {
   for (const token of tokens) if (token.type === "Quoted") token.literal = JSON.stringify(decodeQuoted(raw[q++] ?? token.literal));
   for (let i = 2; i < tokens.length; i++) {
     const [attr, op, value] = [tokens[i - 2], tokens[i - 1], tokens[i]];
+    if (!attr || !op || !value) continue; // never: 2 <= i < tokens.length
     if (op.type !== "Word" || attr.type !== "Word" || !COMPARE_OPS.has(op.literal.toLowerCase())) continue;
     if (value.type === "Number") {
       // Unquoted numbers are read as their text (`externalId eq 00123`); numeric attributes convert it back.
@@ -64,7 +65,7 @@ export function parseFilterText(text: string): LibFilter {
  * left to the token pass below.
  */
 function quoteBareValues(text: string): string {
-  return text.replace(/"(?:[^"\\]|\\.)*"|(\s(?:eq|ne|co|sw|ew|gt|lt|ge|le)\s+)([^\s"()\[\]]+)/gi, (match, op?: string, value?: string) => {
+  return text.replace(/"(?:[^"\\]|\\.)*"|(\s(?:eq|ne|co|sw|ew|gt|lt|ge|le)\s+)([^\s"()[\]]+)/gi, (match, op?: string, value?: string) => {
     if (op === undefined || value === undefined || !/[A-Za-z0-9]/.test(value)) return match; // quoted strings and junk: untouched
     if (/^(true|false|null|-?\d+(\.\d+)?([eE][-+]?\d+)?)$/i.test(value) || /^[A-Za-z_][\w.:/%-]*$/.test(value)) return match;
     return op + JSON.stringify(value);
@@ -85,7 +86,7 @@ function foldValuePathSubAttribute(f: LibFilter): LibFilter {
     case "or": {
       const filters = f.filters.map(foldValuePathSubAttribute);
       const [first, second] = filters;
-      if (f.op === "and" && filters.length === 2 && first.op === "[]" && "attrPath" in second
+      if (f.op === "and" && filters.length === 2 && first?.op === "[]" && second !== undefined && "attrPath" in second
         && second.attrPath.toLowerCase().startsWith(first.attrPath.toLowerCase() + ".")) {
         const sub = { ...second, attrPath: second.attrPath.slice(first.attrPath.length + 1) } as LibFilter;
         return { op: "[]", attrPath: first.attrPath, valFilter: { op: "and", filters: [first.valFilter, sub] } };
@@ -142,7 +143,7 @@ function compile(f: LibFilter, resolve: (path: string) => Target): Predicate {
     }
     default: {
       const target = resolve(f.attrPath);
-      return compileCompare(f as Compare, target);
+      return compileCompare(f, target);
     }
   }
 }
@@ -216,7 +217,7 @@ function valueTest(def: AttributeDef, op: string, expected: boolean | number | s
     }
     case "dateTime": {
       const want = Date.parse(String(expected));
-      if (Number.isNaN(want)) throw ScimError.invalidFilter(`'${expected}' is not a dateTime.`);
+      if (Number.isNaN(want)) throw ScimError.invalidFilter(`'${String(expected)}' is not a dateTime.`);
       if (["co", "sw", "ew"].includes(op)) return stringTest(true, op, String(expected));
       return (v) => ordered(op, Date.parse(String(v)) - want);
     }

@@ -2,6 +2,7 @@
 // Pure: no I/O.
 import { AttributeRef, ResourceType, resolveAttribute } from "./resource-types";
 import { ScimObject, isObject } from "./coerce";
+import { SchemaDef } from "./schemas/attribute";
 
 export interface Projection {
   attributes?: AttributeRef[];
@@ -35,13 +36,12 @@ export function returnsAttribute(type: ResourceType, projection: Projection, nam
 /** Shapes a full resource for the response. */
 export function project(type: ResourceType, resource: ScimObject, projection: Projection): ScimObject {
   const out: ScimObject = {};
-  const blocks: Array<[string | undefined, ScimObject]> = [[undefined, resource]];
+  const blocks: Array<[string | undefined, SchemaDef, ScimObject]> = [[undefined, type.schema, resource]];
   for (const ext of type.extensions) {
     const block = resource[ext.id];
-    if (isObject(block)) blocks.push([ext.id, block]);
+    if (isObject(block)) blocks.push([ext.id, ext, block]);
   }
-  for (const [extension, block] of blocks) {
-    const schema = extension ? type.extensions.find((e) => e.id === extension)! : type.schema;
+  for (const [extension, schema, block] of blocks) {
     const target: ScimObject = {};
     for (const attr of schema.attributes) {
       if (!(attr.name in block)) continue;
@@ -82,12 +82,12 @@ function selectAttribute(projection: Projection, name: string, returned: string,
     const wanted = refs(projection.attributes);
     if (wanted.length === 0) return false;
     if (wanted.some((a) => !a.sub)) return true;
-    return { include: new Set(wanted.map((a) => a.sub!.name)) };
+    return { include: new Set(wanted.flatMap((a) => (a.sub ? [a.sub.name] : []))) };
   }
   if (returned === "request") return false;
   const excluded = refs(projection.excluded);
   if (excluded.some((a) => !a.sub)) return false;
-  return excluded.length === 0 ? true : { exclude: new Set(excluded.map((a) => a.sub!.name)) };
+  return excluded.length === 0 ? true : { exclude: new Set(excluded.flatMap((a) => (a.sub ? [a.sub.name] : []))) };
 }
 
 function pickSubAttributes(value: unknown, selection: Selection): unknown {

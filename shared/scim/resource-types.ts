@@ -34,7 +34,7 @@ const META: AttributeDef = {
     name, type: name === "created" || name === "lastModified" ? "dateTime" : "string", multiValued: false,
     description: name, required: false, caseExact: name === "version" || name === "location",
     mutability: "readOnly", returned: "default", uniqueness: "none",
-  } as AttributeDef)),
+  })),
 };
 
 /** Known schema URN (case-insensitive) of this resource type, as declared. */

@@ -28,10 +28,9 @@ export async function* listResponseStream(totalResults: number, startIndex: numb
   resources: Array<ScimObject | AsyncIterable<string>>): AsyncIterable<string> {
   const head = { schemas: [LIST_RESPONSE], totalResults, startIndex, itemsPerPage: resources.length };
   yield JSON.stringify(head).slice(0, -1) + ',"Resources":[';
-  for (let i = 0; i < resources.length; i++) {
-    const r = resources[i];
+  for (const [i, r] of resources.entries()) {
     if (i > 0) yield ",";
-    if (Symbol.asyncIterator in r) yield* r as AsyncIterable<string>;
+    if (Symbol.asyncIterator in r) yield* r;
     else yield JSON.stringify(r);
   }
   yield "]}";

@@ -52,12 +52,13 @@ function describe(errors: ErrorObject[] | null | undefined): string {
   const where = e.instancePath ? e.instancePath.slice(1).replace(/\//g, ".") : "resource";
   if (e.keyword === "required") return `'${(e.params as { missingProperty: string }).missingProperty}' is required`;
   if (e.keyword === "additionalProperties") return `'${(e.params as { additionalProperty: string }).additionalProperty}' is not allowed in '${where}'`;
-  return `'${where}' ${e.message}`;
+  return `'${where}' ${String(e.message)}`;
 }
 
 /** Asserts a canonical resource is complete and well-typed (after coercion or PATCH). */
 export function assertValidResource(type: ResourceType, resource: unknown): void {
-  const validate = resourceValidators.get(type.name)!;
+  const validate = resourceValidators.get(type.name);
+  if (!validate) throw new Error(`No validator for resource type ${type.name}.`);
   if (!validate(resource)) throw ScimError.invalidValue(`${type.name} is invalid: ${describe(validate.errors)}.`);
 }
 

@@ -34,8 +34,8 @@ const MARKERS = new Set(["any", "absent"]);
 
 function fill(value: unknown, vars: Vars): unknown {
   if (typeof value === "string") {
-    const whole = /^\{\{(\w+)\}\}$/.exec(value);
-    if (whole && !MARKERS.has(whole[1])) return lookup(vars, whole[1]);
+    const wholeName = /^\{\{(\w+)\}\}$/.exec(value)?.[1];
+    if (wholeName !== undefined && !MARKERS.has(wholeName)) return lookup(vars, wholeName);
     return value.replace(PLACEHOLDER, (m, name) => (MARKERS.has(name) ? m : String(lookup(vars, name))));
   }
   if (Array.isArray(value)) return value.map((v) => fill(v, vars));
@@ -70,7 +70,7 @@ function mismatches(expected: unknown, actual: unknown, where = "body"): string[
 }
 
 function capture(body: unknown, dotPath: string): unknown {
-  return dotPath.split(".").reduce<unknown>((v, key) => (v == null ? undefined : (v as Record<string, unknown>)[key]), body);
+  return dotPath.split(".").reduce<unknown>((v, key) => (v === null || v === undefined ? undefined : (v as Record<string, unknown>)[key]), body);
 }
 
 async function replay(scim: ScimClient, fixture: Fixture): Promise<void> {
@@ -85,7 +85,7 @@ async function replay(scim: ScimClient, fixture: Fixture): Promise<void> {
     if (step.expect.body !== undefined) problems.push(...mismatches(fill(step.expect.body, vars), reply.body));
     for (const [name, value] of Object.entries((fill(step.expect.headers ?? {}, vars) as Record<string, string>))) {
       const actual = reply.headers.get(name);
-      if (actual === null || !actual.startsWith(value)) problems.push(`header ${name}: expected ${value}…, got ${actual}`);
+      if (actual === null || !actual.startsWith(value)) problems.push(`header ${name}: expected ${value}…, got ${String(actual)}`);
     }
     expect({ step: label, problems }).toEqual({ step: label, problems: [] });
     for (const [name, dotPath] of Object.entries(step.capture ?? {})) {

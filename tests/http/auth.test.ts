@@ -45,7 +45,7 @@ test.each([
 });
 
 test("the right credential id with a wrong secret is 401", async () => {
-  const id = /^sft_([0-9a-f]{16})\./.exec(scim.token)![1];
+  const id = /^sft_([0-9a-f]{16})\./.exec(scim.token)![1]!;
   expectUnauthorized(await scim.withToken(`sft_${id}.${"B".repeat(43)}`).get("/Users"));
 });
 

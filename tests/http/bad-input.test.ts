@@ -276,8 +276,8 @@ describe("Table Storage key and size limits", () => {
     const body = entraUser({ roles: Array.from({ length: 8000 }, (_, i) => ({ value: `role-${i}-${"r".repeat(40)}`, display: `Role ${i}` })) });
     const reply = await scim.post("/Users", body);
     expect(expectStoredOrRejected(reply)).toBe("rejected");
-    expect((await scim.get(`/Users${filterQuery(`userName eq "${body.userName}"`)}`)).body.totalResults).toBe(0);
-    expect((await scim.get(`/Users${filterQuery(`externalId eq "${body.externalId}"`)}`)).body.totalResults).toBe(0);
+    expect((await scim.get(`/Users${filterQuery(`userName eq "${String(body.userName)}"`)}`)).body.totalResults).toBe(0);
+    expect((await scim.get(`/Users${filterQuery(`externalId eq "${String(body.externalId)}"`)}`)).body.totalResults).toBe(0);
     expectStatus(await scim.post("/Users", { ...body, roles: [] }), 201);
   });
 

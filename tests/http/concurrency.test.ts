@@ -38,7 +38,7 @@ test("20 parallel PATCHes of different attributes on one user: all 20 changes ar
   ];
   expect(changes).toHaveLength(20);
   const replies = await Promise.all(changes.map(([, op]) => scim.patch(`/Users/${created.id}`, patchOp(op))));
-  replies.forEach((reply, i) => expect([changes[i][0], reply.status]).toEqual([changes[i][0], 200]));
+  replies.forEach((reply, i) => expect([changes[i]![0], reply.status]).toEqual([changes[i]![0], 200]));
 
   const after = (await scim.get(`/Users/${created.id}`)).body;
   expect(after).toMatchObject({
@@ -100,7 +100,7 @@ test("a DELETE racing PATCHes: the user ends deleted, nothing resurrects it, its
     ...Array.from({ length: 5 }, (_, i) => scim.patch(`/Users/${created.id}`, patchOp({ op: "Replace", path: "nickName", value: `n${i}` }))),
   ]);
   for (const reply of replies) expect([200, 204, 404]).toContain(reply.status);
-  expect(replies[5].status).toBe(204);
+  expect(replies[5]!.status).toBe(204);
   expect((await scim.get(`/Users/${created.id}`)).status).toBe(404);
   expect((await scim.get(`/Users${filterQuery(`userName eq "${created.userName}"`)}`)).body.totalResults).toBe(0);
   expectStatus(await scim.post("/Users", entraUser({ userName: created.userName })), 201);

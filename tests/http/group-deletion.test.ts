@@ -13,7 +13,7 @@ test("a cleanup cut short by its deadline leaves no visible trace and is finishe
   const parent = await createGroup(scim);
   const doomed = await createGroup(scim);
   await scim.patch(`/Groups/${doomed}`, addMembers(...users));
-  await scim.patch(`/Groups/${parent}`, addMembers(doomed, users[0]));
+  await scim.patch(`/Groups/${parent}`, addMembers(doomed, users[0]!));
 
   // What DELETE does, with a deadline already past: the group row goes, one page of rows is cleared.
   const dir = await t.service.store.tenant(scim.tenant);
@@ -24,10 +24,10 @@ test("a cleanup cut short by its deadline leaves no visible trace and is finishe
 
   // Readers already see the group gone, although some of its membership rows remain.
   expect((await scim.get(`/Groups/${doomed}`)).status).toBe(404);
-  expect(await groupIdsOf(scim, users[1199])).toEqual([]);
+  expect(await groupIdsOf(scim, users[1199]!)).toEqual([]);
   expect(await memberIds(scim, parent)).toEqual([users[0]]);
   expect((await scim.get(`/Users?filter=groups+eq+%22${doomed}%22&attributes=id`)).body.totalResults).toBe(0);
-  expect((await scim.get(`/Groups?filter=members+eq+%22${users[1199]}%22&attributes=id`)).body.totalResults).toBe(0);
+  expect((await scim.get(`/Groups?filter=members+eq+%22${users[1199]!}%22&attributes=id`)).body.totalResults).toBe(0);
 
   // Any later group deletion (here a repeated one) finishes the job. While the tombstone is there the
   // repeat is the same delete (its first answer may never have arrived): 204; afterwards 404.

@@ -59,7 +59,7 @@ test("adding one member costs one transaction however large the group is", async
   const large = await createGroup(scim);
   await scim.patch(`/Groups/${large}`, addMembers(...users.slice(0, 900)));
   for (const id of [small, large]) {
-    const reply = await scim.patch(`/Groups/${id}`, addMembers(users[950]));
+    const reply = await scim.patch(`/Groups/${id}`, addMembers(users[950]!));
     expect(reply.headers.get("x-storage-transactions")).toBe("1");
     expect(reply.headers.get("x-storage-round-trips")).toBe("2"); // the member's existence check, then the transaction
   }
@@ -70,7 +70,7 @@ test("deleting a group with 1,000 members removes every membership row", async (
   await scim.patch(`/Groups/${id}`, addMembers(...users));
   expect((await scim.delete(`/Groups/${id}`)).status).toBe(204);
   expect((await scim.get(`/Groups/${id}`)).status).toBe(404);
-  for (const m of [users[0], users[500], users[999]]) expect(await groupIdsOf(scim, m)).not.toContain(id);
+  for (const m of [users[0]!, users[500]!, users[999]!]) expect(await groupIdsOf(scim, m)).not.toContain(id);
 });
 
 test("a delete that meets a concurrent member PATCH never leaves the group half there", async () => {
@@ -84,7 +84,7 @@ test("a delete that meets a concurrent member PATCH never leaves the group half 
   expect([204, 404]).toContain(patched.status);
   expect((await scim.get(`/Groups/${id}`)).status).toBe(404);
   // Whatever the PATCH managed to add before the group went is swept with it: no member keeps the dead group.
-  for (const m of [users[0], users[200], users[250], users[299]]) expect(await groupIdsOf(scim, m)).not.toContain(id);
-  expect((await scim.get(`/Groups?filter=members.value+eq+%22${users[250]}%22&attributes=id`)).body.Resources
+  for (const m of [users[0]!, users[200]!, users[250]!, users[299]!]) expect(await groupIdsOf(scim, m)).not.toContain(id);
+  expect((await scim.get(`/Groups?filter=members.value+eq+%22${users[250]!}%22&attributes=id`)).body.Resources
     .map((g: { id: string }) => g.id)).not.toContain(id);
 });

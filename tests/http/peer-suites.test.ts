@@ -48,7 +48,7 @@ describe("Okta SCIM 2.0 SPEC test", () => {
   });
 
   test("4. the random user to be created does not exist yet", async () => {
-    expect((await scim.get(`/Users${filterQuery(`userName eq "${newUser.userName}"`)}`)).body.totalResults).toBe(0);
+    expect((await scim.get(`/Users${filterQuery(`userName eq "${String(newUser.userName)}"`)}`)).body.totalResults).toBe(0);
   });
 
   test("5. POST /Users is 201 and echoes what was sent", async () => {

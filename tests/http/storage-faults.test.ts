@@ -58,5 +58,5 @@ test("a member PATCH cut off after its first transactions is completed exactly b
   expect(partial.length).toBeLessThan(150);
   expect((await scim.patch(`/Groups/${id}`, addMembers(...users))).status).toBe(204);
   expect(await memberIds(scim, id)).toEqual([...users].sort());
-  for (const m of [users[0], users[75], users[149]]) expect(await groupIdsOf(scim, m)).toEqual([id]);
+  for (const m of [users[0]!, users[75]!, users[149]!]) expect(await groupIdsOf(scim, m)).toEqual([id]);
 });

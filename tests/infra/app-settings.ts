@@ -36,8 +36,8 @@ export async function settingsReadByCode(repoRoot: string): Promise<string[]> {
   for (const dir of ["shared", "functions"]) {
     for (const file of await tsFiles(path.join(repoRoot, dir))) {
       const text = await fs.readFile(file, "utf8");
-      for (const m of text.matchAll(/["'`]((?:SCIM|AZURE|APPLICATIONINSIGHTS)_[A-Z0-9_]+)["'`]/g)) names.add(m[1]);
-      for (const m of text.matchAll(/process\.env\.([A-Za-z_][A-Za-z0-9_]*)/g)) names.add(m[1]);
+      for (const m of text.matchAll(/["'`]((?:SCIM|AZURE|APPLICATIONINSIGHTS)_[A-Z0-9_]+)["'`]/g)) names.add(m[1]!);
+      for (const m of text.matchAll(/process\.env\.([A-Za-z_][A-Za-z0-9_]*)/g)) names.add(m[1]!);
     }
   }
   return [...names].sort();
@@ -94,7 +94,7 @@ export function appSettingsFindings(files: BicepFile[], settingsRead: string[]):
   const sites = files.flatMap((f) => f.allResources.filter((r) => !r.existing && r.type.toLowerCase() === "microsoft.web/sites").map((r) => ({ f, r })));
   if (sites.length === 0) return [];
   const blocks = settingsBlocks(files);
-  const first = blocks[0] ?? { file: sites[0].f.path, node: sites[0].r.node, settings: new Map() };
+  const first = blocks[0] ?? { file: sites[0]!.f.path, node: sites[0]!.r.node, settings: new Map() };
   const set = new Map<string, { file: string; key: Node; value?: Node }>();
   for (const b of blocks) for (const [k, v] of b.settings) set.set(k, { file: b.file, ...v });
 
@@ -106,7 +106,7 @@ export function appSettingsFindings(files: BicepFile[], settingsRead: string[]):
     out.push(at(first.file, first.node, "app-setting-missing", `host storage needs one of ${HOST_STORAGE_LOCATION.join(", ")}`));
 
   for (const [name, s] of set) {
-    if (name in LOCAL_ONLY_SETTINGS) out.push(at(s.file, s.key, "app-setting-local-only", `'${name}' is local-only: ${LOCAL_ONLY_SETTINGS[name]}`));
+    if (name in LOCAL_ONLY_SETTINGS) out.push(at(s.file, s.key, "app-setting-local-only", `'${name}' is local-only: ${LOCAL_ONLY_SETTINGS[name]!}`));
     else if (FLEX_REJECTED_SETTINGS.includes(name)) out.push(at(s.file, s.key, "app-setting-flex", `'${name}' is rejected or ignored on Flex Consumption`));
     else if (!expected.includes(name) && !PLATFORM_PREFIXES.some((p) => name.startsWith(p)))
       out.push(at(s.file, s.key, "app-setting-unknown", `'${name}' is set but nothing reads it (typo?)`));

@@ -28,7 +28,7 @@ function asParsable(text: string): { text: string; rows: Set<number> } {
     const m = /^(\s*)param(\s+[A-Za-z_][A-Za-z0-9_]*\s*=)/.exec(line);
     if (!m) return line;
     rows.add(row);
-    return `${m[1]}var  ${line.slice(m[0].length - m[2].length)}`;
+    return `${m[1]!}var  ${line.slice(m[0].length - m[2]!.length)}`;
   });
   return { text: lines.join("\n"), rows };
 }

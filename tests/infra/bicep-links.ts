@@ -89,7 +89,7 @@ export function moduleFindings(f: BicepFile, files: Map<string, BicepFile>, read
   for (const r of reads) {
     const target = resolveRelative(f.path, r.module.path);
     const mod = target ? files.get(target) : undefined;
-    if (mod && !mod.outputs.has(r.output)) out.push(at(f.path, r.node, "module-output", `${target} has no output '${r.output}'`));
+    if (target && mod && !mod.outputs.has(r.output)) out.push(at(f.path, r.node, "module-output", `${target} has no output '${r.output}'`));
   }
   for (const i of f.imports) {
     const target = i.path ? resolveRelative(f.path, i.path) : undefined;
@@ -103,7 +103,7 @@ export function paramFileFindings(f: BicepFile, files: Map<string, BicepFile>): 
   if (!f.using) return [at(f.path, f.tree.rootNode, "using-target", "no `using '<template>.bicep'` line")];
   const target = resolveRelative(f.path, f.using.path);
   const template = target ? files.get(target) : undefined;
-  if (!template) return [at(f.path, f.using.node, "using-target", `template '${target ?? f.using.path}' does not exist`)];
+  if (!target || !template) return [at(f.path, f.using.node, "using-target", `template '${target ?? f.using.path}' does not exist`)];
   const out: Finding[] = [];
   for (const a of f.assignments.values()) {
     const decl = template.params.get(a.name);

@@ -89,7 +89,7 @@ const lastValue = (decl: Node): Node | undefined => {
 function readResource(node: Node, parent?: ResourceDecl): ResourceDecl {
   const typeNode = codeChildren(node).find((c) => c.type === "string")!;
   const raw = String(literal(typeNode) ?? "");
-  const [relType, version] = raw.split("@");
+  const [relType = "", version] = raw.split("@");
   const type = parent ? `${parent.type}/${relType}` : relType;
   const value = lastValue(node);
   const decl: ResourceDecl = {
@@ -117,13 +117,13 @@ const flatten = (rs: ResourceDecl[]): ResourceDecl[] => rs.flatMap((r) => [r, ..
 function importedNames(node: Node): string[] {
   const text = node.text;
   const star = /\*\s+as\s+([A-Za-z_][A-Za-z0-9_]*)/.exec(text);
-  if (star) return [star[1]];
+  if (star) return [star[1]!];
   const braces = /\{([^}]*)\}/.exec(text);
   if (!braces) {
     const alias = /\bas\s+([A-Za-z_][A-Za-z0-9_]*)\s*$/.exec(text);
-    return alias ? [alias[1]] : [];
+    return alias ? [alias[1]!] : [];
   }
-  return braces[1].split(",").map((s) => s.trim()).filter(Boolean).map((s) => s.split(/\s+as\s+/).pop()!.trim());
+  return braces[1]!.split(",").map((s) => s.trim()).filter(Boolean).map((s) => s.split(/\s+as\s+/).pop()!.trim());
 }
 
 export function readModel(filePath: string, kind: BicepFile["kind"], text: string, tree: Tree, assignmentRows: Set<number>): BicepFile {
@@ -190,6 +190,8 @@ export function readModel(filePath: string, kind: BicepFile["kind"], text: strin
         if (target) f.using = { path: String(literal(target) ?? ""), node: target };
         break;
       }
+      default:
+        break; // metadata, targetScope, decorators, assert and test blocks declare nothing the checks read
     }
   }
   f.allResources = flatten(f.resources);

@@ -42,7 +42,7 @@ const SECRET_MEMBER = /connectionstring|password|secret|^primarykey$|^secondaryk
 const AI_CONNECTION_SETTING = "APPLICATIONINSIGHTS_CONNECTION_STRING";
 
 const ofType = (f: BicepFile, type: string) => f.allResources.filter((r) => !r.existing && r.type.toLowerCase() === type.toLowerCase());
-const show = (n: Node | undefined) => (n ? n.text.split("\n")[0].slice(0, 60) : "missing");
+const show = (n: Node | undefined) => (n ? n.text.split("\n")[0]!.slice(0, 60) : "missing");
 
 function expectationFindings(f: BicepFile): Finding[] {
   const out: Finding[] = [];
@@ -109,7 +109,7 @@ function secretFindings(f: BicepFile): Finding[] {
 function apiVersionFindings(f: BicepFile): Finding[] {
   return f.allResources
     .filter((r) => r.apiVersion?.toLowerCase().includes("-preview"))
-    .map((r) => at(f.path, r.typeNode, "no-preview-api", `${r.type}@${r.apiVersion} is a preview API version`));
+    .map((r) => at(f.path, r.typeNode, "no-preview-api", `${r.type}@${r.apiVersion!} is a preview API version`));
 }
 
 /** Every GUID literal is an allow-listed role, named in a comment on the same line. */
@@ -124,7 +124,7 @@ function roleFindings(f: BicepFile): Finding[] {
       out.push(at(f.path, s, "role-allow-list", `role definition ${v} is not on the allow-list`));
       continue;
     }
-    const comment = lines[s.startPosition.row].slice(s.endPosition.column);
+    const comment = lines[s.startPosition.row]!.slice(s.endPosition.column);
     if (!new RegExp(`//.*\\b${role}\\b`).test(comment)) out.push(at(f.path, s, "role-comment", `role ${v} needs a '// ${role}' comment on its line`));
   }
   for (const ra of ofType(f, "Microsoft.Authorization/roleAssignments")) {

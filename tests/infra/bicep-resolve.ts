@@ -97,7 +97,7 @@ function binders(f: BicepFile): Binder[] {
     // so its parameters are visible up to the end of the enclosing function argument.
     let scope = lambda;
     while (scope.parent && scope.parent.type !== "arguments" && !DECLARATIONS.has(scope.parent.type) && scope.parent.type !== "object_property") scope = scope.parent;
-    out.push({ scope, from: lambda.startIndex, names: new Map(lambdaParams(lambda).map((p) => [p.text, { kind: "local" } as Symbol])) });
+    out.push({ scope, from: lambda.startIndex, names: new Map(lambdaParams(lambda).map((p) => [p.text, { kind: "local" }])) });
   }
   for (const fn of f.funcs.values()) {
     const names = new Map<string, Symbol>();
@@ -110,7 +110,7 @@ function binders(f: BicepFile): Binder[] {
   // Nested resources are visible by their own name inside their parent's body.
   for (const r of f.allResources) {
     if (!r.body || r.children.length === 0) continue;
-    out.push({ scope: r.body, from: r.body.startIndex, names: new Map(r.children.map((c) => [c.name, { kind: "resource", resource: c } as Symbol])) });
+    out.push({ scope: r.body, from: r.body.startIndex, names: new Map(r.children.map((c) => [c.name, { kind: "resource", resource: c }])) });
   }
   return out;
 }

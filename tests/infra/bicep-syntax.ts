@@ -72,7 +72,7 @@ export function literal(node: Node | undefined): Literal | undefined {
     }
     case "array": {
       const items = codeChildren(node).map(literal);
-      return items.every((i) => i !== undefined) ? (items as Literal[]) : undefined;
+      return items.every((i): i is Literal => i !== undefined) ? items : undefined;
     }
     case "parenthesized_expression":
       return literal(codeChildren(node)[0]);
@@ -83,9 +83,9 @@ export function literal(node: Node | undefined): Literal | undefined {
 
 function unescape(seq: string): string {
   const simple: Record<string, string> = { "\\n": "\n", "\\r": "\r", "\\t": "\t", "\\\\": "\\", "\\'": "'", "\\$": "$" };
-  if (seq in simple) return simple[seq];
+  if (seq in simple) return simple[seq]!;
   const u = /^\\u\{([0-9a-fA-F]+)\}$/.exec(seq);
-  return u ? String.fromCodePoint(parseInt(u[1], 16)) : seq;
+  return u ? String.fromCodePoint(parseInt(u[1]!, 16)) : seq;
 }
 
 export interface Decorator {

@@ -100,8 +100,8 @@ describe("the checker rejects", () => {
     const hits = findings.filter((f) => f.rule === rule);
     expect({ rule, found: hits.map(formatFinding), all: findings.length > 0 }).toEqual({ rule, found: expect.arrayContaining([expect.any(String)]), all: true });
     if (lineOfText) {
-      const edited = withEdits(real, ...edits).files.get(edits[0].file)!;
-      expect(hits.map((h) => `${h.file}:${h.line}`)).toContain(`${edits[0].file}:${lineOf(edited, lineOfText)}`);
+      const edited = withEdits(real, ...edits).files.get(edits[0]!.file)!;
+      expect(hits.map((h) => `${h.file}:${h.line}`)).toContain(`${edits[0]!.file}:${lineOf(edited, lineOfText)}`);
     }
   });
 });

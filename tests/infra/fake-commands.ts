@@ -23,7 +23,7 @@ export function runWithFakes(script: string, args: string[], fakes: Record<strin
     }
     const r = spawnSync("bash", [script, ...args], {
       encoding: "utf8",
-      env: { PATH: `${dir}:${process.env.PATH}`, HOME: dir, FAKE_DIR: dir, ...env },
+      env: { PATH: `${dir}:${String(process.env.PATH)}`, HOME: dir, FAKE_DIR: dir, ...env },
       timeout: 20_000,
     });
     const calls = existsSync(log) ? readFileSync(log, "utf8").trim().split("\n") : [];

@@ -59,7 +59,7 @@ test("an unused param, var or existing resource is reported", async () => {
 });
 
 test("a user-defined function cannot read params or vars", async () => {
-  const text = "param prefix string\nfunc f(name string) string => '\${prefix}\${name}'\noutput o string = f(prefix)\n";
+  const text = "param prefix string\nfunc f(name string) string => '${prefix}${name}'\noutput o string = f(prefix)\n";
   expect(await check({ "infra/a.bicep": text })).toEqual(["infra/a.bicep:2:34 [undeclared] 'prefix' is not declared"]);
 });
 

@@ -41,12 +41,12 @@ function evaluateNames(slug: string): Record<string, string> {
   const hash = "abcdefghijklm"; // uniqueString() is always 13 lowercase letters and digits
   const values: Record<string, string> = { tenantSlug: slug, compactSlug: slug.replace(/-/g, ""), suffix: hash, vaultSuffix: hash };
   const evaluate = (n: Node): string => {
-    if (n.type === "identifier" && n.text in values) return values[n.text];
+    if (n.type === "identifier" && n.text in values) return values[n.text]!;
     if (n.type === "call_expression" && n.childForFieldName("function")?.text === "take") {
       const [s, count] = codeChildren(n.childForFieldName("arguments")!);
-      return evaluate(s).slice(0, Number(literal(count)));
+      return evaluate(s!).slice(0, Number(literal(count)));
     }
-    if (n.type === "string") return codeChildren(n).map((p) => (p.type === "interpolation" ? evaluate(codeChildren(p)[0]) : p.text)).join("");
+    if (n.type === "string") return codeChildren(n).map((p) => (p.type === "interpolation" ? evaluate(codeChildren(p)[0]!) : p.text)).join("");
     throw new Error(`cannot evaluate ${n.text}`);
   };
   const names = codeChildren(main.vars.get("names")!).find((c) => c.type === "object")!;
@@ -69,7 +69,7 @@ test.each(["abc", "contoso", "a-b-c-d-e-f-g-h-i-j-k-l-m-n-o9", "northwindtraders
     expect(slug).toMatch(TENANT_SLUG);
     const names = evaluateNames(slug);
     expect(Object.keys(names).sort()).toEqual(Object.keys(RULES).sort());
-    for (const [resource, name] of Object.entries(names)) expect({ resource, name, ok: RULES[resource].test(name) }).toEqual({ resource, name, ok: true });
+    for (const [resource, name] of Object.entries(names)) expect({ resource, name, ok: RULES[resource]!.test(name) }).toEqual({ resource, name, ok: true });
   },
 );
 

@@ -17,7 +17,7 @@ let azd: string;
 let outputs: string[];
 let nodeVersion: unknown;
 beforeAll(async () => {
-  [deploy, ci, azd] = (await Promise.all([read(".github/workflows/deploy.yml"), read(".github/workflows/ci.yml"), read("azure.yaml")])).map(code);
+  [deploy, ci, azd] = (await Promise.all([read(".github/workflows/deploy.yml"), read(".github/workflows/ci.yml"), read("azure.yaml")])).map(code) as [string, string, string];
   const { models } = await parseAll((await loadInfraSources()).files);
   const main = models.get("infra/main.bicep")!;
   outputs = [...main.outputs.keys()];

@@ -27,7 +27,7 @@ function applyOperation(doc: ScimObject, { op, path, value }: PatchOperation): v
   const holder = holderOf(doc, path, op !== "remove");
   if (!holder) return;
   if (op === "remove") remove(holder, path, value);
-  else if (path.filter) setFiltered(holder, path, value);
+  else if (path.filter) setFiltered(holder, path, path.filter.matches, value);
   else if (path.sub) setSubAttribute(holder, path.attr, path.sub, value, path.text);
   else setAttribute(holder, path.attr, op, value, path.text);
   tidy(doc, path);
@@ -75,9 +75,9 @@ function setSubAttribute(holder: ScimObject, attr: AttributeDef, sub: AttributeD
   holder[attr.name] = current;
 }
 
-function setFiltered(holder: ScimObject, path: PatchPath, value: unknown): void {
+function setFiltered(holder: ScimObject, path: PatchPath, matchesFilter: (element: ScimObject) => boolean, value: unknown): void {
   const items = list(holder, path.attr);
-  let matches = items.filter(path.filter!.matches);
+  let matches = items.filter(matchesFilter);
   if (matches.length === 0) {
     const created = elementFromFilter(path);
     if (!created) throw ScimError.noTarget(`No value of '${path.attr.name}' matches '${path.text}'.`);
@@ -124,7 +124,7 @@ function remove(holder: ScimObject, path: PatchPath, value: unknown): void {
 
 function list(holder: ScimObject, attr: AttributeDef): ScimObject[] {
   const current = holder[attr.name];
-  return Array.isArray(current) ? (current.filter(isObject) as ScimObject[]) : [];
+  return Array.isArray(current) ? current.filter(isObject) : [];
 }
 
 function assignOrDelete(target: ScimObject, key: string, value: unknown): void {

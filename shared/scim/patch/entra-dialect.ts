@@ -21,7 +21,7 @@ const VERBS = new Set<PatchVerb>(["add", "remove", "replace"]);
 export function normalizeOperations(type: ResourceType, raw: RawPatchOperation[]): PatchOperation[] {
   const out: PatchOperation[] = [];
   raw.forEach((operation, index) => {
-    const op = String(operation.op).toLowerCase() as PatchVerb;
+    const op = operation.op.toLowerCase() as PatchVerb;
     if (!VERBS.has(op)) throw ScimError.invalidSyntax(`Operations[${index}].op '${operation.op}' is not add, remove or replace.`);
     const path = typeof operation.path === "string" && operation.path.trim() !== "" ? operation.path : undefined;
     if (path !== undefined) {

@@ -25,7 +25,8 @@ export function needsCurrentMembers(operations: PatchOperation[]): boolean {
 /** The ids of the member value objects in an operation's value (`[{"$ref": null, "value": "id"}]`, `{"value": "id"}`, "id"). */
 export function memberIds(value: unknown, where: string): string[] {
   if (value === null) throw ScimError.invalidValue(`'${where}' needs member values, not null.`);
-  const attr = GROUP.schema.attributes.find((a) => a.name === "members")!;
+  const attr = GROUP.schema.attributes.find((a) => a.name === "members");
+  if (!attr) throw new Error("The Group schema defines no members attribute.");
   const items = (coerceValue(attr, value, where) as ScimObject[] | undefined) ?? [];
   return items.map((item) => {
     if (typeof item.value !== "string" || item.value === "") throw ScimError.invalidValue(`Every member in '${where}' needs a "value" (the member's id).`);
@@ -38,7 +39,7 @@ function pinnedIds(f: LibFilter): string[] | undefined {
   if (f.op === "eq" && f.attrPath.toLowerCase() === "value" && typeof f.compValue === "string") return [f.compValue];
   if (f.op !== "or") return undefined;
   const parts = f.filters.map(pinnedIds);
-  return parts.every((p) => p !== undefined) ? parts.flat() as string[] : undefined;
+  return parts.every((p): p is string[] => p !== undefined) ? parts.flat() : undefined;
 }
 
 /**
@@ -51,10 +52,11 @@ export function memberDelta(operations: PatchOperation[], current?: ReadonlyArra
   for (const operation of operations.filter(isMemberOperation)) {
     const { op, path, value } = operation;
     if (path.sub) throw ScimError.invalidPath(`'${path.text}': members are added and removed whole; their sub-attributes are immutable.`);
-    if (path.filter) {
+    const filter = path.filter;
+    if (filter) {
       if (op !== "remove") throw ScimError.invalidPath(`'${path.text}': a filtered members path can only be removed.`);
-      const ids = pinnedIds(path.filter.ast)
-        ?? (cleared ? [] : (current ?? []).filter((m) => path.filter!.matches({ ...m })).map((m) => m.value));
+      const ids = pinnedIds(filter.ast)
+        ?? (cleared ? [] : (current ?? []).filter((m) => filter.matches({ ...m })).map((m) => m.value));
       for (const id of ids) wanted.set(id, "remove");
       continue;
     }

@@ -50,7 +50,7 @@ export function elementFromFilter(path: PatchPath): ScimObject | undefined {
     }
     if (f.op === "and") {
       const parts = f.filters.map(build);
-      return parts.every((p) => p !== undefined) ? Object.assign({}, ...parts) : undefined;
+      return parts.every((p) => p !== undefined) ? (Object.assign({}, ...parts) as ScimObject) : undefined;
     }
     return undefined;
   };
