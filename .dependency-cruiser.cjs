@@ -77,6 +77,14 @@ module.exports = {
       to: { path: "^shared/store/", pathNot: "^shared/store/index\\.ts$" },
     },
 
+    {
+      name: "handlers-below-http",
+      severity: "error",
+      comment: "functions → http → handlers: handlers say what a route does and know nothing of the pipeline or the hosts.",
+      from: { path: "^shared/handlers/" },
+      to: { path: "^shared/http/" },
+    },
+
     // --- shared/auth -------------------------------------------------------------------------------------
     {
       name: "auth-below-http-handlers",
@@ -84,6 +92,13 @@ module.exports = {
       comment: "shared/auth does not import shared/http or shared/handlers (type imports included).",
       from: { path: "^shared/auth/" },
       to: { path: "^shared/(http|handlers)/" },
+    },
+    {
+      name: "auth-without-store",
+      severity: "error",
+      comment: "shared/auth gets what it stores (used assertions) as an injected interface; the root wires the store in.",
+      from: { path: "^shared/auth/" },
+      to: { path: "^shared/store/" },
     },
 
     // --- shared/http -------------------------------------------------------------------------------------
@@ -111,6 +126,15 @@ module.exports = {
       comment: "shared/** does not import @azure/functions.",
       from: { path: "^shared/" },
       to: { path: "(^|/)node_modules/@azure/functions/" },
+    },
+
+    // --- the composition root ---------------------------------------------------------------------------
+    {
+      name: "root-is-the-top",
+      severity: "error",
+      comment: "Only the entry points (functions/index.ts, scripts/*, bench/, tests/) build the service: nothing in shared/ imports the root.",
+      from: { path: "^shared/", pathNot: "^shared/root\\.ts$" },
+      to: { path: "^shared/root\\.ts$" },
     },
 
     // --- production code does not depend on dev code ----------------------------------------------------

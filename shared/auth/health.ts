@@ -24,10 +24,10 @@ export interface ExpiringCredential { id: string; kind: string; clientId?: strin
 
 export function expiringCredentials(all: CredentialSummary[], days: number, now = Date.now()): ExpiringCredential[] {
   return all
-    .filter((s) => !s.revoked && s.expiresAt && Date.parse(s.expiresAt) > now && expiresWithin(s, days, now))
+    .flatMap((s) => (!s.revoked && s.expiresAt && Date.parse(s.expiresAt) > now && expiresWithin(s, days, now) ? [{ ...s, expiresAt: s.expiresAt }] : []))
     .map((s) => ({
-      id: s.id, kind: s.kind, ...(s.clientId ? { clientId: s.clientId } : {}), expiresAt: s.expiresAt!,
-      daysLeft: Math.floor((Date.parse(s.expiresAt!) - now) / 86_400_000),
+      id: s.id, kind: s.kind, ...(s.clientId ? { clientId: s.clientId } : {}), expiresAt: s.expiresAt,
+      daysLeft: Math.floor((Date.parse(s.expiresAt) - now) / 86_400_000),
     }))
     .sort((a, b) => a.expiresAt.localeCompare(b.expiresAt));
 }

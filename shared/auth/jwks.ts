@@ -39,9 +39,11 @@ export class JwksCache {
       if ((e as { code?: string }).code !== "ERR_JWKS_NO_MATCHING_KEY") throw AuthRejected.because("malformed-token");
     }
     // Unknown kid: the tenant may have rotated its keys. Refresh once, within the rate bound.
-    if (!(await this.refresh(uri, entry, false))) throw AuthRejected.because(entry.resolve ? "unknown-kid" : "jwks-unavailable");
+    const refreshed = await this.refresh(uri, entry, false);
+    const resolve = entry.resolve;
+    if (!refreshed || !resolve) throw AuthRejected.because(resolve ? "unknown-kid" : "jwks-unavailable");
     try {
-      return await entry.resolve!(header);
+      return await resolve(header);
     } catch {
       throw AuthRejected.because("unknown-kid");
     }
@@ -75,7 +77,7 @@ export class JwksCache {
     const text = await res.text();
     if (text.length > MAX_BYTES) throw new Error("JWKS document too large");
     const set = JSON.parse(text) as JSONWebKeySet;
-    if (!Array.isArray(set?.keys)) throw new Error("JWKS document has no keys array");
+    if (!Array.isArray((set as Partial<JSONWebKeySet> | null)?.keys)) throw new Error("JWKS document has no keys array");
     return set;
   }
 }

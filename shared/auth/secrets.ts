@@ -25,8 +25,8 @@ export function formatToken(id: string, secret: string): string {
 }
 
 export function parseToken(token: string): { id: string } | undefined {
-  const m = TOKEN.exec(token);
-  return m ? { id: m[1] } : undefined;
+  const id = TOKEN.exec(token)?.[1];
+  return id ? { id } : undefined;
 }
 
 /** OAuth client secrets: `scs_<secret id>.<secret>`; the id makes the lookup a point read, as for tokens. */
@@ -37,6 +37,6 @@ export function formatClientSecret(id: string, secret: string): string {
 }
 
 export function parseClientSecret(value: string): { id: string } | undefined {
-  const m = CLIENT_SECRET.exec(value);
-  return m ? { id: m[1] } : undefined;
+  const id = CLIENT_SECRET.exec(value)?.[1];
+  return id ? { id } : undefined;
 }

@@ -80,7 +80,7 @@ const OLD_TOKENS_VALID_MS = 6 * 3_600_000 + KEY_CACHE_TTL_MS;
 export async function rotateSigningKey(store: SigningKeyStore, force = false): Promise<{ kid: string; dropped?: string }> {
   const set = await store.load();
   const [current, previous] = set?.keys ?? [];
-  if (previous && !force && Date.now() - Date.parse(current.createdAt) < OLD_TOKENS_VALID_MS) {
+  if (current && previous && !force && Date.now() - Date.parse(current.createdAt) < OLD_TOKENS_VALID_MS) {
     throw new Error(`The current key ${current.kid} is younger than the longest token lifetime; rotating now would reject tokens signed by ${previous.kid}. Use --force for a leaked key.`);
   }
   const key = await newSigningKey();

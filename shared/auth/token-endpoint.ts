@@ -8,7 +8,7 @@ import { isServiceError, statusOf } from "./key-vault";
 import { authenticateClientAssertion, authenticateClientSecret, validClientId } from "./client-auth";
 import { OAUTH_JSON_HEADERS, OAuthError } from "./oauth-errors";
 import { AuthRejected } from "./rejection";
-import { KNOWN_SCOPES, parseTokenRequest, TokenRequest } from "./token-request";
+import { DEFAULT_SCOPE, parseTokenRequest, TokenRequest } from "./token-request";
 import { throttleKeys } from "./throttle";
 
 export interface TokenResponse { access_token: string; token_type: "Bearer"; expires_in: number; scope: string }
@@ -18,7 +18,7 @@ export async function issueToken(req: AuthRequest, auth: AuthContext): Promise<A
   const clientId = validClientId(request.clientId);
   const keys = throttleKeys(req.sourceIp, clientId);
   const retryAfter = auth.throttle.retryAfter(keys);
-  const scope = request.scopes.length ? request.scopes.join(" ") : KNOWN_SCOPES[0];
+  const scope = request.scopes.length ? request.scopes.join(" ") : DEFAULT_SCOPE;
   let subject;
   try {
     subject = await authenticateClient(request, auth, scope);

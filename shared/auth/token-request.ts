@@ -15,6 +15,7 @@ export interface TokenRequest {
 export const GRANT_TYPE = "client_credentials";
 /** What Entra may ask for; a token grants the SCIM API of its tenant whichever is named. */
 export const KNOWN_SCOPES = ["scim", "scim.readwrite"];
+export const DEFAULT_SCOPE = "scim";
 const MAX_BODY_CHARS = 64 * 1024;
 
 export function parseTokenRequest(req: AuthRequest): TokenRequest {
@@ -62,9 +63,9 @@ function formParameters(body: string): Map<string, string> {
 /** `Authorization: Basic base64(urlencode(id):urlencode(secret))` (RFC 6749 §2.3.1); undefined when absent. */
 function basicCredentials(header: string | null): { clientId: string; clientSecret: string } | undefined {
   if (!header) return undefined;
-  const m = /^Basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i.exec(header);
-  if (!m) throw OAuthError.invalidRequest("The Authorization header must use the Basic scheme.");
-  const decoded = Buffer.from(m[1], "base64").toString("utf8");
+  const encoded = /^Basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i.exec(header)?.[1];
+  if (!encoded) throw OAuthError.invalidRequest("The Authorization header must use the Basic scheme.");
+  const decoded = Buffer.from(encoded, "base64").toString("utf8");
   const colon = decoded.indexOf(":");
   if (colon < 0) throw OAuthError.invalidRequest("The Basic credentials are malformed.");
   try {

@@ -16,7 +16,7 @@ export async function listResourceTypes(ctx: HandlerContext): Promise<ScimRespon
 
 export async function getResourceType(ctx: HandlerContext): Promise<ScimResponse> {
   const type = RESOURCE_TYPES.find((t) => t.name.toLowerCase() === (ctx.req.params.id ?? "").toLowerCase());
-  if (!type) throw ScimError.notFound(`ResourceType ${ctx.req.params.id} not found.`);
+  if (!type) throw ScimError.notFound(`ResourceType ${ctx.req.params.id ?? ""} not found.`);
   return ok(resourceTypeResource(type, ctx.baseUrl));
 }
 
@@ -27,6 +27,6 @@ export async function listSchemas(ctx: HandlerContext): Promise<ScimResponse> {
 
 export async function getSchema(ctx: HandlerContext): Promise<ScimResponse> {
   const schema = allSchemas().find((s) => s.id.toLowerCase() === (ctx.req.params.id ?? "").toLowerCase());
-  if (!schema) throw ScimError.notFound(`Schema ${ctx.req.params.id} not found.`);
+  if (!schema) throw ScimError.notFound(`Schema ${ctx.req.params.id ?? ""} not found.`);
   return ok(schemaResource(schema, ctx.baseUrl));
 }

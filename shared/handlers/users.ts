@@ -24,7 +24,7 @@ export const createUser: Handler = async (ctx) => {
   assertValidResource(USER, doc);
   const dir = await directoryOf(ctx);
   try {
-    return resourceReply(ctx, dir, USER, 201, await dir.users.create(doc));
+    return await resourceReply(ctx, dir, USER, 201, await dir.users.create(doc));
   } catch (e) {
     const same = e instanceof StoreError && e.attribute === "userName" && typeof doc.userName === "string" && typeof doc.externalId === "string"
       ? (await dir.users.findBy("userName", doc.userName)).find((u) => u.doc.externalId === doc.externalId)

@@ -12,17 +12,17 @@ function compile<T extends Template>(item: T): Compiled<T> {
 
 function matchSegments(segments: string[], parts: string[]): Record<string, string> | undefined {
   const params: Record<string, string> = {};
-  for (let i = 0; i < segments.length; i++) {
-    const seg = segments[i];
+  for (const [i, seg] of segments.entries()) {
     if (seg.startsWith("{*")) {
       params[seg.slice(2, -1)] = parts.slice(i).join("/");
       return params;
     }
-    if (i >= parts.length) return undefined;
+    const part = parts[i];
+    if (part === undefined) return undefined;
     if (seg.startsWith("{")) {
-      if (parts[i] === "") return undefined;
-      params[seg.slice(1, -1)] = parts[i];
-    } else if (seg.toLowerCase() !== parts[i].toLowerCase()) {
+      if (part === "") return undefined;
+      params[seg.slice(1, -1)] = part;
+    } else if (seg.toLowerCase() !== part.toLowerCase()) {
       return undefined;
     }
   }

@@ -9,7 +9,7 @@ import type { ScimObject } from "../scim/coerce";
 import type { StoredResource } from "../scim/resource";
 import { StoreError } from "./errors";
 import { rangeEnd, ROW } from "./keys";
-import { Meter, Partition, ReadRow, inParallel } from "./partition";
+import { Meter, Partition, ReadRow, inParallel, keyAfter } from "./partition";
 import {
   GROUP_KIND, IndexDef, MemberDelta, MemberRef, MemberType, ResourceKind, Rows, StoredEntity, USER_KIND, fromRow,
   indexKeyPrefix, isResourceId, memberOfPrefix, memberPrefix, tombstoneKey,
@@ -95,7 +95,7 @@ abstract class Resources {
   async ids(): Promise<string[]> {
     const ids: string[] = [];
     const prefix = this.kind.row;
-    for await (const row of this.p.range(prefix, rangeEnd(prefix), ["RowKey"])) ids.push(row.rowKey!.slice(prefix.length));
+    for await (const row of this.p.range(prefix, rangeEnd(prefix), ["RowKey"])) ids.push(keyAfter(row, prefix));
     return ids;
   }
 
@@ -193,20 +193,20 @@ class Memberships {
   async *rawMembers(groupId: string, pageSize?: number): AsyncIterable<MemberRef> {
     const prefix = memberPrefix(groupId);
     for await (const row of this.p.range(prefix, rangeEnd(prefix), ["RowKey", "t"], pageSize)) {
-      yield { value: row.rowKey!.slice(prefix.length), type: row.t === "Group" ? "Group" : "User" };
+      yield { value: keyAfter(row, prefix), type: row.t === "Group" ? "Group" : "User" };
     }
   }
 
   /** ⌈n/1000⌉ round trips: the ids of the groups a resource's rows name as its groups. */
   async *rawGroupsOf(memberId: string, pageSize?: number): AsyncIterable<string> {
     const prefix = memberOfPrefix(memberId);
-    for await (const row of this.p.range(prefix, rangeEnd(prefix), ["RowKey"], pageSize)) yield row.rowKey!.slice(prefix.length);
+    for await (const row of this.p.range(prefix, rangeEnd(prefix), ["RowKey"], pageSize)) yield keyAfter(row, prefix);
   }
 
   /** 1 round trip: the ids of deleted groups whose membership rows are still being removed (usually none). */
   async pendingDeletions(): Promise<Set<string>> {
     const ids = new Set<string>();
-    for await (const row of this.p.range(ROW.deletedGroup, rangeEnd(ROW.deletedGroup), ["RowKey"])) ids.add(row.rowKey!.slice(ROW.deletedGroup.length));
+    for await (const row of this.p.range(ROW.deletedGroup, rangeEnd(ROW.deletedGroup), ["RowKey"])) ids.add(keyAfter(row, ROW.deletedGroup));
     return ids;
   }
 

@@ -3,9 +3,11 @@
 // ones replaced by a SHA-256 digest.
 import { createHash } from "node:crypto";
 
+// eslint-disable-next-line no-control-regex -- Table keys forbid U+0000–U+001F and U+007F–U+009F: they are escaped
 const FORBIDDEN = /[%/\\#?\u0000-\u001f\u007f-\u009f]/g;
 const MAX_ENCODED = 400;
 
+// eslint-disable-next-line no-control-regex -- as above, and ":" for separable values
 const FORBIDDEN_AND_COLON = /[%/\\#?:\u0000-\u001f\u007f-\u009f]/g;
 
 /**

@@ -7,6 +7,9 @@ import { fromTableError } from "./errors";
 /** A row as read: keys and etag come from the service. */
 export type ReadRow = Record<string, unknown> & { partitionKey?: string; rowKey?: string; etag?: string };
 
+/** The rest of a row's key after a known prefix (the id in `U:<id>`, the member in `M:<group>:<member>`). */
+export const keyAfter = (row: ReadRow, prefix: string): string => (row.rowKey ?? "").slice(prefix.length);
+
 /** Entity-group transactions hold at most 100 operations (same partition, each entity once). */
 export const MAX_BATCH = 100;
 
@@ -29,7 +32,7 @@ export class Partition {
   /** 1 round trip: point read. Undefined when absent. */
   async pointRead(rowKey: string, select?: string[]): Promise<ReadRow | undefined> {
     try {
-      return await this.call(() => this.table.getEntity<Record<string, unknown>>(this.partitionKey, rowKey,
+      return await this.call(() => this.table.getEntity(this.partitionKey, rowKey,
         select ? { queryOptions: { select } } : undefined));
     } catch (e) {
       if (fromTableError(e).code === "not-found") return undefined;
@@ -40,8 +43,8 @@ export class Partition {
   /** ⌈rows/1000⌉ round trips: RowKeys in [from, to) of this partition, streamed page by page. */
   async *range(from: string, to: string, select?: string[], pageSize = 1000): AsyncIterable<ReadRow> {
     const filter = odata`PartitionKey eq ${this.partitionKey} and RowKey ge ${from} and RowKey lt ${to}`;
-    const pages = this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter, select } }).byPage({ maxPageSize: pageSize });
-    while (true) {
+    const pages = this.table.listEntities({ queryOptions: { filter, select } }).byPage({ maxPageSize: pageSize });
+    for (;;) {
       // The SDK ends the iteration without a request once no continuation is left, so only pages count.
       const page = await this.call(() => pages.next(), false);
       if (page.done) return;

@@ -76,7 +76,7 @@ export function fromRow(row: ReadRow, withEtag: boolean): StoredEntity {
   for (let i = 0; i < Number(row.n); i++) json += row[`d${i}`] as string;
   return {
     id: row.id as string, doc: JSON.parse(json) as ScimObject, version: String(row.v),
-    created: row.c as string, lastModified: row.m as string, ...(withEtag ? { etag: row.etag as string } : {}),
+    created: row.c as string, lastModified: row.m as string, ...(withEtag && row.etag ? { etag: row.etag } : {}),
   };
 }
 
