@@ -6,8 +6,6 @@ import { defineConfig } from "eslint/config";
 import tseslint from "typescript-eslint";
 
 // The only files that may read process.env. Everything else receives settings from the composition root.
-// scripts/**, tests/** and bench/** are entry points that still read their own settings; to be tightened
-// to shared/root.ts plus the entry files once the composition root is in place.
 // Tests read it only to find the run's Azurite (global setup) and to hand child processes their settings.
 const PROCESS_ENV_ALLOWED = ["shared/root.ts", "tests/**/*.ts"];
 
