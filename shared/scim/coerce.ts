@@ -1,6 +1,6 @@
 // Turns a client-supplied value into the canonical stored shape of its attribute: canonical
-// attribute names, real booleans for "True"/"False", nulls and "" dropped (Q8, Q14), a bare id or a
-// one-element array accepted for a single-valued complex attribute (manager, Q6). Pure: no I/O.
+// attribute names, real booleans for "True"/"False", nulls and "" dropped (fixtures creates-user-with-nulls-and-a-typoed-enterprise-urn, creates-group-with-adscim-schema-and-empty-members; fixtures clears-attributes-with-empty-strings-lowercase, clears-attributes-with-nulls-capitalised), a bare id or a
+// one-element array accepted for a single-valued complex attribute (manager, fixtures sets-manager-as-bare-string, sets-manager-as-ref-array, clears-manager-with-empty-string). Pure: no I/O.
 import { AttributeDef, findAttribute } from "./schemas/attribute";
 import { ResourceType, resolveAttribute, schemaUrn } from "./resource-types";
 import { ScimError } from "./errors";
@@ -25,7 +25,8 @@ export function coerceResource(type: ResourceType, body: unknown): ScimObject {
       setCoerced(out, attr, value, key);
       continue;
     }
-    // Entra's older create example names extension attributes without their URN ("department": null, §1.2).
+    // Entra's older create example names extension attributes without their URN ("department": null:
+    // fixture creates-user-with-nulls-and-a-typoed-enterprise-urn).
     const found = resolveAttribute(type, key);
     if (!found?.extension || found.sub) throw ScimError.invalidSyntax(`'${key}' is not an attribute of ${type.name}.`);
     setExtensionAttribute(out, found.extension, found.attr, value, key);
@@ -52,7 +53,7 @@ function coerceUrnKey(type: ResourceType, key: string, value: unknown, out: Scim
     if (Object.keys(ext).length > 0) out[schema.id] = { ...(out[schema.id] as ScimObject | undefined), ...ext };
     return;
   }
-  // A flattened extension attribute ("urn:…:User:employeeNumber": "1"), or a schema we do not know (Q8: ignored).
+  // A flattened extension attribute ("urn:…:User:employeeNumber": "1"), or a schema we do not know (fixtures creates-user-with-nulls-and-a-typoed-enterprise-urn, creates-group-with-adscim-schema-and-empty-members: ignored).
   const found = resolveAttribute(type, key);
   if (found?.extension && !found.sub) setExtensionAttribute(out, found.extension, found.attr, value, key);
 }
@@ -106,7 +107,7 @@ export function coerceSingle(attr: AttributeDef, value: unknown, path: string): 
 function coerceComplex(attr: AttributeDef, value: unknown, path: string): ScimObject | undefined {
   const subs = attr.subAttributes ?? [];
   if (!isObject(value)) {
-    // A bare value for a complex attribute means its "value" sub-attribute (manager as a plain id, Q6).
+    // A bare value for a complex attribute means its "value" sub-attribute (manager as a plain id, fixtures sets-manager-as-bare-string, sets-manager-as-ref-array, clears-manager-with-empty-string).
     const valueSub = findAttribute(subs, "value");
     if (!valueSub || Array.isArray(value)) throw ScimError.invalidValue(`'${path}' must be an object.`);
     const v = coerceSingle(valueSub, value, `${path}.value`);
@@ -120,13 +121,13 @@ function coerceComplex(attr: AttributeDef, value: unknown, path: string): ScimOb
     const coerced = coerceSingle(sub, v, `${path}.${sub.name}`);
     if (coerced !== undefined) out[sub.name] = coerced;
   }
-  if (attr.name === "manager" && out.value === undefined) return undefined; // manager cleared with "" (Q6)
+  if (attr.name === "manager" && out.value === undefined) return undefined; // manager cleared with "" (fixtures sets-manager-as-bare-string, sets-manager-as-ref-array, clears-manager-with-empty-string)
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
 /**
  * Entra's AppRoleAssignmentsComplex sends a role in PATCH as a JSON string inside "value"
- * ({"value": "{\"id\":…,\"value\":…,\"displayName\":…}"}, Q20); POST sends real objects.
+ * ({"value": "{\"id\":…,\"value\":…,\"displayName\":…}"}, fixture adds-roles-as-stringified-json); POST sends real objects.
  */
 function unpackRole(role: ScimObject): ScimObject {
   if (typeof role.value !== "string" || !role.value.trim().startsWith("{")) return role;
@@ -142,7 +143,7 @@ function unpackRole(role: ScimObject): ScimObject {
 function coerceBoolean(value: unknown, path: string): boolean {
   if (typeof value === "boolean") return value;
   if (typeof value === "string") {
-    const lower = value.trim().toLowerCase(); // "True"/"False" from Entra's default mapping (Q2)
+    const lower = value.trim().toLowerCase(); // "True"/"False" from Entra's default mapping (fixtures disables-user-with-string-false, creates-user-with-active-as-string-true)
     if (lower === "true") return true;
     if (lower === "false") return false;
   }
@@ -166,7 +167,7 @@ function coerceDateTime(value: unknown, path: string): string | undefined {
 }
 
 function coerceString(value: unknown, path: string): string | undefined {
-  if (typeof value === "string") return value === "" ? undefined : value; // stored exactly as sent (Q13)
+  if (typeof value === "string") return value === "" ? undefined : value; // stored exactly as sent (fixture creates-user-with-default-mappings)
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   throw ScimError.invalidValue(`'${path}' must be a string.`);
 }

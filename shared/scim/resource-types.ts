@@ -62,7 +62,8 @@ export function resolveAttribute(type: ResourceType, path: string): AttributeRef
   if (more.length > 0 || !attrName) return undefined;
   let attr = schema === type.schema && attrName.toLowerCase() === "meta" ? META : findAttribute(schema.attributes, attrName);
   if (!attr && schema === type.schema) {
-    // Entra names extension attributes without their URN (`manager` in PATCH paths and filters, §1.6/§1.7).
+    // Entra names extension attributes without their URN (`manager` in PATCH paths and filters:
+    // fixtures checks-manager-reference-with-quoted-ids, changes-manager-with-replace).
     for (const ext of type.extensions) {
       const found = findAttribute(ext.attributes, attrName);
       if (found) { schema = ext; attr = found; break; }

@@ -26,7 +26,7 @@ export const USER_KIND: ResourceKind = {
 export const GROUP_KIND: ResourceKind = {
   name: "Group", row: ROW.group, indexCopies: false,
   indexes: [
-    { attribute: "displayName", row: ROW.displayName, fold: true, unique: true }, // Entra requires it (Q18)
+    { attribute: "displayName", row: ROW.displayName, fold: true, unique: true }, // Entra requires it (fixture creates-group-twice-and-gets-conflict)
     { attribute: "externalId", row: ROW.groupExternalId, fold: false, unique: false },
   ],
 };

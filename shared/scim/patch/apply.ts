@@ -1,6 +1,8 @@
 // Applies normalised PATCH operations to a stored resource (RFC 7644 §3.5.2 with Entra's upsert
-// semantics for filtered paths, Q4, and add-as-replace on single values, Q7). Returns a new object;
-// the caller validates the result. Pure: no I/O.
+// semantics for filtered paths — fixtures adds-mobile-phone-by-filter-path,
+// creates-work-email-by-filter-path-when-none-exists — and add-as-replace on single values — fixture
+// adds-nickname-for-the-first-time-then-adds-again). Returns a new object; the caller validates the
+// result. Pure: no I/O.
 import { AttributeDef } from "../schemas/attribute";
 import { ScimObject, coerceSingle, coerceValue, isObject } from "../coerce";
 import { ScimError } from "../errors";
@@ -111,7 +113,7 @@ function remove(holder: ScimObject, path: PatchPath, value: unknown): void {
   let items = list(holder, attr);
   const selected = (item: ScimObject) => (filter ? filter.matches(item) : true);
   if (!filter && !sub && value !== undefined) {
-    // Remove with a value array ({"value": [{"value": "x"}]}) removes those values, never the whole list (Q5).
+    // Remove with a value array ({"value": [{"value": "x"}]}) removes those values, never the whole list (fixtures removes-member-with-value-array, removes-member-with-path-filter).
     const doomed = (coerceValue(attr, value, path.text) as ScimObject[] | undefined) ?? [];
     items = items.filter((item) => !doomed.some((d) => sameValue(item, d)));
   } else if (sub) {

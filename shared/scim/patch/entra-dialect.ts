@@ -1,6 +1,9 @@
 // Normalises a PatchOp's operations into one shape for both Entra dialects (with and without
-// aadOptscim062020): lower-case ops (Q1), path-less value objects keyed by attribute paths or nested
-// objects (Q3) expanded into one operation per path, and ""/null values as removals (Q14).
+// aadOptscim062020): ops in any case (fixtures adds-members-with-lowercase-add,
+// replaces-work-email-and-family-name-with-capitalised-ops), path-less value objects keyed by attribute
+// paths or nested objects (updates-attributes-with-a-path-less-value-object,
+// updates-attributes-with-a-nested-value-object) expanded into one operation per path, and ""/null
+// values as removals (clears-attributes-with-empty-strings-lowercase, clears-attributes-with-nulls-capitalised).
 // Pure: no I/O.
 import { ResourceType, schemaUrn } from "../resource-types";
 import { RawPatchOperation } from "../validate";
@@ -59,7 +62,7 @@ function withPath(type: ResourceType, op: PatchVerb, pathText: string, value: un
   }
   if (path.attr.mutability === "writeOnly") return undefined; // password: accepted, never stored
   if (op !== "remove" && isEmpty(value)) {
-    // "" or null clears a single value (Q6, Q14). Adding nothing to a multi-valued attribute changes
+    // "" or null clears a single value (fixtures sets-manager-as-bare-string, sets-manager-as-ref-array, clears-manager-with-empty-string; fixtures clears-attributes-with-empty-strings-lowercase, clears-attributes-with-nulls-capitalised). Adding nothing to a multi-valued attribute changes
     // nothing; only an explicit replace with an empty value clears a list (never an add of members: []).
     const multi = path.attr.multiValued && !path.sub && !path.filter;
     if (multi && op === "add") return undefined;

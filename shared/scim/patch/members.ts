@@ -1,5 +1,5 @@
 // PATCH operations on Group.members turned into a membership delta (ids to add, ids to remove), so
-// the store writes member rows and never a member list. Entra's shapes (Q5): `Remove` with a value
+// the store writes member rows and never a member list. Entra's shapes (fixtures removes-member-with-value-array, removes-member-with-path-filter): `Remove` with a value
 // array removes those members; `remove` with `members[value eq "id"]` removes that one; only a
 // remove with neither value nor filter (or a replace) clears the group. Pure: no I/O.
 import { Filter as LibFilter } from "scim2-parse-filter";

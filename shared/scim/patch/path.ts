@@ -40,7 +40,7 @@ export function parsePatchPath(type: ResourceType, text: string): PatchPath {
 
 /**
  * The element an add/replace through `attr[type eq "work"].value` creates when no element matches
- * (Entra sends these when a value first appears, Q4): the filter's eq conditions become its fields.
+ * (Entra sends these when a value first appears, fixtures adds-mobile-phone-by-filter-path, creates-work-email-by-filter-path-when-none-exists): the filter's eq conditions become its fields.
  */
 export function elementFromFilter(path: PatchPath): ScimObject | undefined {
   const build = (f: LibFilter): ScimObject | undefined => {
