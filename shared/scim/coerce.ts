@@ -1,6 +1,9 @@
 // Turns a client-supplied value into the canonical stored shape of its attribute: canonical
-// attribute names, real booleans for "True"/"False", nulls and "" dropped (fixtures creates-user-with-nulls-and-a-typoed-enterprise-urn, creates-group-with-adscim-schema-and-empty-members; fixtures clears-attributes-with-empty-strings-lowercase, clears-attributes-with-nulls-capitalised), a bare id or a
-// one-element array accepted for a single-valued complex attribute (manager, fixtures sets-manager-as-bare-string, sets-manager-as-ref-array, clears-manager-with-empty-string). Pure: no I/O.
+// attribute names, real booleans for "True"/"False", nulls and "" dropped (fixtures
+// creates-user-with-nulls-and-a-typoed-enterprise-urn, clears-attributes-with-empty-strings-lowercase,
+// clears-attributes-with-nulls-capitalised), a bare id or a one-element array accepted for a
+// single-valued complex attribute (manager: sets-manager-as-bare-string, sets-manager-as-ref-array,
+// clears-manager-with-empty-string). Fixture names are files in tests/entra/fixtures/. Pure: no I/O.
 import { AttributeDef, findAttribute } from "./schemas/attribute";
 import { ResourceType, resolveAttribute, schemaUrn } from "./resource-types";
 import { ScimError } from "./errors";
@@ -53,7 +56,8 @@ function coerceUrnKey(type: ResourceType, key: string, value: unknown, out: Scim
     if (Object.keys(ext).length > 0) out[schema.id] = { ...(out[schema.id] as ScimObject | undefined), ...ext };
     return;
   }
-  // A flattened extension attribute ("urn:…:User:employeeNumber": "1"), or a schema we do not know (fixtures creates-user-with-nulls-and-a-typoed-enterprise-urn, creates-group-with-adscim-schema-and-empty-members: ignored).
+  // A flattened extension attribute ("urn:…:User:employeeNumber": "1"), or a schema we do not know, which
+  // is ignored (fixtures creates-user-with-nulls-and-a-typoed-enterprise-urn, creates-group-with-adscim-schema-and-empty-members).
   const found = resolveAttribute(type, key);
   if (found?.extension && !found.sub) setExtensionAttribute(out, found.extension, found.attr, value, key);
 }
@@ -107,7 +111,8 @@ export function coerceSingle(attr: AttributeDef, value: unknown, path: string): 
 function coerceComplex(attr: AttributeDef, value: unknown, path: string): ScimObject | undefined {
   const subs = attr.subAttributes ?? [];
   if (!isObject(value)) {
-    // A bare value for a complex attribute means its "value" sub-attribute (manager as a plain id, fixtures sets-manager-as-bare-string, sets-manager-as-ref-array, clears-manager-with-empty-string).
+    // A bare value for a complex attribute means its "value" sub-attribute (manager as a plain id:
+    // fixtures sets-manager-as-bare-string, sets-manager-as-ref-array).
     const valueSub = findAttribute(subs, "value");
     if (!valueSub || Array.isArray(value)) throw ScimError.invalidValue(`'${path}' must be an object.`);
     const v = coerceSingle(valueSub, value, `${path}.value`);
@@ -121,7 +126,7 @@ function coerceComplex(attr: AttributeDef, value: unknown, path: string): ScimOb
     const coerced = coerceSingle(sub, v, `${path}.${sub.name}`);
     if (coerced !== undefined) out[sub.name] = coerced;
   }
-  if (attr.name === "manager" && out.value === undefined) return undefined; // manager cleared with "" (fixtures sets-manager-as-bare-string, sets-manager-as-ref-array, clears-manager-with-empty-string)
+  if (attr.name === "manager" && out.value === undefined) return undefined; // manager cleared with "" (fixture clears-manager-with-empty-string)
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
@@ -143,7 +148,8 @@ function unpackRole(role: ScimObject): ScimObject {
 function coerceBoolean(value: unknown, path: string): boolean {
   if (typeof value === "boolean") return value;
   if (typeof value === "string") {
-    const lower = value.trim().toLowerCase(); // "True"/"False" from Entra's default mapping (fixtures disables-user-with-string-false, creates-user-with-active-as-string-true)
+    // "True"/"False" from Entra's default mapping (fixtures disables-user-with-string-false, creates-user-with-active-as-string-true)
+    const lower = value.trim().toLowerCase();
     if (lower === "true") return true;
     if (lower === "false") return false;
   }

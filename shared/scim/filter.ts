@@ -15,7 +15,10 @@ export interface CompiledFilter { plan: QueryPlan; relation: RelationNeeds; matc
 
 const COMPARE_OPS = new Set(["eq", "ne", "co", "sw", "ew", "gt", "lt", "ge", "le"]);
 
-/** Parses filter text; legacy unquoted values (`externalId eq jyoung`, fixtures finds-user-by-unquoted-external-id, finds-user-by-form-encoded-username) are read as strings. */
+/**
+ * Parses filter text; legacy unquoted values (`externalId eq jyoung`: fixtures finds-user-by-unquoted-external-id,
+ * finds-user-by-form-encoded-username) are read as strings.
+ */
 export function parseFilterText(text: string): LibFilter {
   if (text.length > 10_000) throw ScimError.invalidFilter("Filter is longer than 10,000 characters.");
   let tokens: Token[];
@@ -59,7 +62,7 @@ export function parseFilterText(text: string): LibFilter {
 }
 
 /**
- * Legacy filters carry unquoted values (`externalId eq jyoung`, fixtures finds-user-by-unquoted-external-id, finds-user-by-form-encoded-username), and such a value may hold
+ * Legacy filters carry unquoted values (`externalId eq jyoung`: fixture finds-user-by-unquoted-external-id), and such a value may hold
  * characters the tokenizer does not take as a word (`userName eq jyoung@contoso.com`). Outside quoted
  * strings, a bare value after a comparison operator is quoted here; true/false/null and numbers are
  * left to the token pass below.
@@ -204,7 +207,8 @@ function compileCompare(f: Compare, target: Target): Predicate {
 function valueTest(def: AttributeDef, op: string, expected: boolean | number | string | null): (v: unknown) => boolean {
   switch (def.type) {
     case "boolean": {
-      const text = typeof expected === "string" ? expected.toLowerCase() : undefined; // "True" strings, as Entra writes booleans (fixtures disables-user-with-string-false, creates-user-with-active-as-string-true)
+      // "True" strings, as Entra writes booleans (fixture disables-user-with-string-false)
+      const text = typeof expected === "string" ? expected.toLowerCase() : undefined;
       const want = text === "true" ? true : text === "false" ? false : expected;
       if (typeof want !== "boolean" || (op !== "eq" && op !== "ne")) throw ScimError.invalidFilter(`'${def.name}' is boolean: use eq or ne with true or false.`);
       return (v) => v === want;

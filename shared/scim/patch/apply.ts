@@ -113,7 +113,8 @@ function remove(holder: ScimObject, path: PatchPath, value: unknown): void {
   let items = list(holder, attr);
   const selected = (item: ScimObject) => (filter ? filter.matches(item) : true);
   if (!filter && !sub && value !== undefined) {
-    // Remove with a value array ({"value": [{"value": "x"}]}) removes those values, never the whole list (fixtures removes-member-with-value-array, removes-member-with-path-filter).
+    // Remove with a value array ({"value": [{"value": "x"}]}) removes those values, never the whole list
+    // (fixture removes-member-with-value-array).
     const doomed = (coerceValue(attr, value, path.text) as ScimObject[] | undefined) ?? [];
     items = items.filter((item) => !doomed.some((d) => sameValue(item, d)));
   } else if (sub) {
