@@ -3,7 +3,7 @@ import { loadConfig } from "../../shared/config";
 import { addClientSecret, createClient, SECRET_DAYS } from "../../shared/auth/lifecycle";
 import { ClientSecretRecord } from "../../shared/auth/records";
 import { startTestHost, TestHost, ScimClient, entraUser } from "../support/scim-client";
-import { basicAuth, fakeClock, newOAuthTenant, tokenRequest } from "../support/oauth";
+import { basicAuth, fakeClock, jwsParts, newOAuthTenant, tokenRequest } from "../support/oauth";
 
 let t: TestHost;
 beforeAll(async () => {
@@ -49,7 +49,7 @@ describe("token endpoint, client secret", () => {
 
   test("a tampered or foreign token gets 401 with a Bearer challenge", async () => {
     const { accessToken, scim } = await newOAuthTenant(t);
-    const [h, p, s] = accessToken.split(".");
+    const [h, p, s] = jwsParts(accessToken);
     const claims = JSON.parse(Buffer.from(p, "base64url").toString());
     const tampered = [h, Buffer.from(JSON.stringify({ ...claims, tenant: "someone-else" })).toString("base64url"), s].join(".");
     for (const token of [tampered, `${h}.${p}.${s.slice(0, -4)}AAAA`, `${h}.${p}`, "eyJhbGciOiJub25lIn0.e30."]) {

@@ -2,7 +2,7 @@ import { createClient, removeFederation, setFederation } from "../../shared/auth
 import { JWT_BEARER_ASSERTION } from "../../shared/auth/assertions";
 import { TestHost, ScimClient } from "../support/scim-client";
 import { startHostWithEntra, EntraStandIn } from "../support/jwks";
-import { fakeClock, tokenRequest } from "../support/oauth";
+import { fakeClock, jwsParts, tokenRequest } from "../support/oauth";
 
 let t: TestHost;
 let entra: EntraStandIn;
@@ -59,8 +59,8 @@ describe("rejects assertions that do not prove the configured workload", () => {
   test("forged: signed by a key that is not the published one, under a published kid", async () => {
     const forger = await entra.addKey(false);
     const other = await entra.assertion({}, { kid: forger });
-    const [h] = (await entra.assertion()).split(".");
-    const [, p, s] = other.split(".");
+    const [h] = jwsParts(await entra.assertion());
+    const [, p, s] = jwsParts(other);
     const reply = await exchange(clientId, `${h}.${p}.${s}`);
     expect(reply.body.error).toBe("invalid_client");
     expect(log.lines.at(-1)).toMatchObject({ reason: "bad-signature" });

@@ -61,7 +61,8 @@ test("client create --handover-secret writes the secret to Key Vault instead of 
 });
 
 test("listing pages through more than 25 secrets and reads expiry from secret properties", async () => {
-  const store = t.service.credentials as KeyVaultCredentialStore;
+  const store = t.service.credentials;
+  if (!(store instanceof KeyVaultCredentialStore)) throw new Error("the host should use the Key Vault credential store");
   const made: { id: string; expiresAt?: string }[] = [];
   for (let i = 0; i < 27; i++) made.push((await createStaticToken(store, { tenant: "t-many", expiresInDays: 5 + i })).record);
   const before = kv.requests.length;
@@ -70,7 +71,7 @@ test("listing pages through more than 25 secrets and reads expiry from secret pr
   const calls = kv.requests.slice(before);
   expect(calls.every((c) => c.method === "GET" && c.path === "/secrets")).toBe(true); // no per-secret reads
   expect(calls.length).toBeGreaterThanOrEqual(2); // more than one page
-  expect(summaries.find((s) => s.id === made[0].id)?.expiresAt).toBe(new Date(Math.floor(Date.parse(made[0].expiresAt!) / 1000) * 1000).toISOString());
+  expect(summaries.find((s) => s.id === made[0]!.id)?.expiresAt).toBe(new Date(Math.floor(Date.parse(made[0]!.expiresAt!) / 1000) * 1000).toISOString());
 
   const expiring = await cli("expiring", "--tenant", "t-many", "--days", "10", "--json");
   // 5…10 days: the window is inclusive, and the vault keeps expiry to the second.

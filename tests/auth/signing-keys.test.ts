@@ -25,9 +25,9 @@ test("a signing key is created on first use and stored as a private JWK; it is n
   const a = await newOAuthTenant(t);
   const set = await t.service.signingKeyStore.load();
   expect(set?.keys).toHaveLength(1);
-  expect(set!.keys[0].jwk).toMatchObject({ kty: "EC", crv: "P-256", d: expect.any(String), kid: kidOf(a.accessToken) });
+  expect(set!.keys[0]!.jwk).toMatchObject({ kty: "EC", crv: "P-256", d: expect.any(String), kid: kidOf(a.accessToken) });
   expect(log.lines.find((l) => l.event === "auth.signing-key-created")).toMatchObject({ kid: kidOf(a.accessToken) });
-  expect(log.raw.join("\n")).not.toContain(set!.keys[0].jwk.d!);
+  expect(log.raw.join("\n")).not.toContain(set!.keys[0]!.jwk.d!);
 });
 
 test("rotation keeps tokens signed by the previous key valid; a forced second rotation retires them", async () => {

@@ -1,5 +1,5 @@
 import { createClient } from "../../shared/auth/lifecycle";
-import { startTestHost, TestHost } from "../support/scim-client";
+import { Reply, startTestHost, TestHost } from "../support/scim-client";
 import { basicAuth, tokenRequest } from "../support/oauth";
 
 // Three failures per source and per client per minute; all requests here come from 127.0.0.1.
@@ -17,7 +17,7 @@ test("guessing client secrets: 401 until the budget is spent, then 429 with Retr
   const { client, secret } = await createClient(t.service.credentials, { tenant: "t-brute" });
   const guess = () => `scs_${"0".repeat(16)}.${"A".repeat(43)}`;
   const statuses: number[] = [];
-  let last;
+  let last: Reply | undefined;
   for (let i = 0; i < 5; i++) {
     last = await tokenRequest(t, grant(client.id, guess()));
     statuses.push(last.status);

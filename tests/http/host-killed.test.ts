@@ -19,6 +19,7 @@ beforeAll(async () => {
   proxy = await startFaultyProxy(azurite);
   await bundleLocalHost();
 });
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- beforeAll may fail before proxy is assigned
 afterAll(async () => { await proxy?.close(); await removeLocalHostBundle(); });
 
 /** One host process at a time, on one working directory and tenant; restarting keeps its token. */
@@ -51,7 +52,7 @@ class Deployment {
   }
 
   async close(): Promise<void> {
-    await this.host?.stop();
+    await this.host.stop();
     await fs.rm(this.dir, { recursive: true, force: true });
   }
 }
@@ -85,7 +86,7 @@ test.each(MOMENTS)("a member PATCH of 150 users killed $name is completed exactl
   const retry = await scim.patch(`/Groups/${id}`, addMembers(...users));
   expect(await outcome(retry, tenant)).toMatchObject({ answer: [204, undefined], orphans: [] });
   expect(await memberIds(scim, id)).toEqual([...users].sort());
-  for (const m of [users[0], users[75], users[149]]) expect(await groupIdsOf(scim, m)).toEqual([id]);
+  for (const m of [users[0]!, users[75]!, users[149]!]) expect(await groupIdsOf(scim, m)).toEqual([id]);
 });
 
 test.each(MOMENTS)("a DELETE /Groups of a group with 150 members killed $name answers 204 to the same DELETE after a restart", async (moment) => {
@@ -96,7 +97,7 @@ test.each(MOMENTS)("a DELETE /Groups of a group with 150 members killed $name an
   const { scim, tenant } = deployment;
   expect((await table.rowKeys(tenant)).filter((k) => k === `G:${id}` || k === `Z:${id}`)).toEqual([`Z:${id}`]); // the kill came mid-way
   expect((await scim.get(`/Groups/${id}`)).status).toBe(404);
-  expect(await groupIdsOf(scim, users[0])).toEqual([]); // readers leave the dead group out meanwhile
+  expect(await groupIdsOf(scim, users[0]!)).toEqual([]); // readers leave the dead group out meanwhile
   const retry = await scim.delete(`/Groups/${id}`);
   expect(await outcome(retry, tenant)).toMatchObject({ answer: [204, undefined], orphans: [] });
   expect(await table.membershipRowsNaming(tenant, id)).toEqual([]);
@@ -120,5 +121,5 @@ test.each(MOMENTS)("a DELETE /Users of a user in 60 groups killed $name answers 
   expect(await outcome(retry, tenant)).toMatchObject({ answer: [204, undefined], orphans: [] });
   expect((await scim.get(`/Users/${userId}`)).status).toBe(404);
   expect(await table.membershipRowsNaming(tenant, userId)).toEqual([]);
-  expect(await memberIds(scim, groups[0])).toEqual([]);
+  expect(await memberIds(scim, groups[0]!)).toEqual([]);
 });

@@ -16,6 +16,7 @@ beforeAll(async () => {
   t = await startTestHost({ SCIM_STORAGE_CONNECTION_STRING: proxy.connectionString });
 });
 afterEach(() => proxy.heal());
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- beforeAll may fail before t or proxy is assigned
 afterAll(async () => { await t?.close(); await proxy?.close(); });
 
 /** The request's first transaction commits and its answer is lost once; the SDK replays it. */
@@ -34,7 +35,7 @@ async function committedButAnswered503(request: () => Promise<Reply>): Promise<v
   const reply = await request();
   const [lost, throttled] = proxy.struck();
   proxy.heal();
-  expect([lost, throttled > 0]).toEqual([1, true]); // committed once, every replay refused
+  expect([lost, (throttled ?? 0) > 0]).toEqual([1, true]); // committed once, every replay refused
   expect([reply.status, reply.body?.status]).toEqual([503, "503"]);
 }
 
@@ -107,7 +108,7 @@ describe("the SDK replays a transaction whose answer was lost", () => {
     const reply = await withFirstAnswerLost(() => scim.delete(`/Users/${userId}`));
     expect(await outcome(reply, scim.tenant)).toMatchObject({ answer: [204, undefined], orphans: [] });
     expect((await scim.get(`/Users/${userId}`)).status).toBe(404);
-    expect(await memberIds(scim, groups[0])).toEqual([]);
+    expect(await memberIds(scim, groups[0]!)).toEqual([]);
     expect(await table.membershipRowsNaming(scim.tenant, userId)).toEqual([]);
   });
 
@@ -142,8 +143,8 @@ describe("the SDK replays a transaction whose answer was lost", () => {
     const reply = await withFirstAnswerLost(() => scim.patch(`/Groups/${id}`, patch, headers));
     expect(await outcome(reply, scim.tenant)).toMatchObject({ answer: [204, undefined], orphans: [] });
     expect(await memberIds(scim, id)).toEqual(users.slice(2).sort());
-    expect(await groupIdsOf(scim, users[0])).toEqual([]);
-    expect(await groupIdsOf(scim, users[5])).toEqual([id]);
+    expect(await groupIdsOf(scim, users[0]!)).toEqual([]);
+    expect(await groupIdsOf(scim, users[5]!)).toEqual([id]);
     const name = rename ? newName : original.displayName;
     expect((await scim.get(`/Groups/${id}?excludedAttributes=members`)).body.displayName).toBe(name);
     expect((await scim.get(byDisplayName(name))).body.totalResults).toBe(1);
@@ -159,7 +160,7 @@ describe("the SDK replays a transaction whose answer was lost", () => {
     expect(await outcome(reply, scim.tenant)).toMatchObject({ answer: [204, undefined], orphans: [] });
     expect((await scim.get(`/Groups/${id}`)).status).toBe(404);
     expect((await scim.get(byDisplayName(group.displayName))).body.totalResults).toBe(0);
-    expect(await groupIdsOf(scim, users[0])).toEqual([]);
+    expect(await groupIdsOf(scim, users[0]!)).toEqual([]);
     expect((await table.rowKeys(scim.tenant)).filter((k) => !k.startsWith("U:") && !k.startsWith("N:") && !k.startsWith("X:"))).toEqual([]);
   });
 });
@@ -184,10 +185,10 @@ describe("Entra sends the request again after a 503 whose first attempt had comm
     const stored = await table.resources(scim.tenant, "User");
     expect(stored.map((u) => u.doc.userName)).toEqual([user.userName]); // the first attempt did commit
     const retry = await scim.post("/Users", user);
-    expect(await outcome(retry, scim.tenant)).toMatchObject({ answer: [201, { id: stored[0].id, userName: user.userName, externalId: user.externalId }], orphans: [] });
+    expect(await outcome(retry, scim.tenant)).toMatchObject({ answer: [201, { id: stored[0]!.id, userName: user.userName, externalId: user.externalId }], orphans: [] });
     const other = await scim.post("/Users", entraUser({ userName: user.userName }));
     expect([other.status, other.body?.scimType]).toEqual([409, "uniqueness"]);
-    expect((await table.resources(scim.tenant, "User")).map((u) => u.id)).toEqual([stored[0].id]);
+    expect((await table.resources(scim.tenant, "User")).map((u) => u.id)).toEqual([stored[0]!.id]);
     await table.expectNoOrphans(scim.tenant);
   });
 

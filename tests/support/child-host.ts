@@ -87,7 +87,7 @@ export async function startChildHost(options: ChildHostOptions): Promise<ChildHo
   if (!printed) {
     child.kill("SIGKILL");
     await exited;
-    throw new Error(`the child host did not start (exit ${child.exitCode ?? child.signalCode}):\n${stdout}\n${stderr}`);
+    throw new Error(`the child host did not start (exit ${String(child.exitCode ?? child.signalCode)}):\n${stdout}\n${stderr}`);
   }
   return {
     scimUrl: printed.url, token: printed.token, pid: child.pid!,

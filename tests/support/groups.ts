@@ -30,7 +30,11 @@ export const removeMembersByValue = (...ids: string[]) =>
 export const removeMembersByPath = (...ids: string[]) =>
   patchOp(...ids.map((id) => ({ op: "remove", path: `members[value eq "${id}"]` })));
 
-/** Creates n users with bounded parallelism; returns their ids in creation order. */
+/** Creates n users with bounded parallelism; returns their ids in creation order (a tuple for 1 to 3 users). */
+export async function seedUsers(scim: ScimClient, n: 1, parallel?: number): Promise<[string]>;
+export async function seedUsers(scim: ScimClient, n: 2, parallel?: number): Promise<[string, string]>;
+export async function seedUsers(scim: ScimClient, n: 3, parallel?: number): Promise<[string, string, string]>;
+export async function seedUsers(scim: ScimClient, n: number, parallel?: number): Promise<string[]>;
 export async function seedUsers(scim: ScimClient, n: number, parallel = 16): Promise<string[]> {
   const ids = new Array<string>(n);
   let next = 0;

@@ -86,7 +86,7 @@ export async function startEntraStandIn(): Promise<EntraStandIn> {
  * A test host with a short credential cache and throttling out of the way, beside an Entra stand-in:
  * the setup the federation and Entra-token suites share.
  */
-export async function startHostWithEntra(): Promise<{ host: TestHost; entra: EntraStandIn; close(): Promise<void> }> {
+export async function startHostWithEntra(): Promise<{ host: TestHost; entra: EntraStandIn; close: () => Promise<void> }> {
   const host = await startTestHost({ SCIM_CREDENTIAL_CACHE_SECONDS: "2", SCIM_AUTH_FAILURE_LIMIT: "1000" });
   const entra = await startEntraStandIn();
   return { host, entra, close: async () => { await host.close(); await entra.close(); } };

@@ -68,8 +68,8 @@ export async function startKeyVaultStandIn(): Promise<KeyVaultStandIn> {
       const all = [...secrets.entries()].sort(([a], [b]) => a.localeCompare(b));
       const size = Number(url.searchParams.get("maxresults") ?? 25);
       const skip = Number(url.searchParams.get("$skiptoken") ?? 0);
-      const page = all.slice(skip, skip + size).map(([n, vs]) => bundle(n, vs[vs.length - 1], false));
-      const next = skip + size < all.length ? `${base}/secrets?api-version=${url.searchParams.get("api-version")}&$skiptoken=${skip + size}&maxresults=${size}` : null;
+      const page = all.slice(skip, skip + size).map(([n, vs]) => bundle(n, vs[vs.length - 1]!, false));
+      const next = skip + size < all.length ? `${base}/secrets?api-version=${String(url.searchParams.get("api-version"))}&$skiptoken=${skip + size}&maxresults=${size}` : null;
       return { status: 200, body: { value: page, nextLink: next } };
     }
     if (!NAME.test(name)) return fail(400, "BadParameter", "The secret name is invalid.");

@@ -14,6 +14,13 @@ export async function tokenRequest(host: TestHost, params: Record<string, string
   return { status: res.status, headers: res.headers, body };
 }
 
+/** The three parts of a compact JWS (header, payload, signature); throws on anything else. */
+export function jwsParts(token: string): [string, string, string] {
+  const [header, payload, signature, ...rest] = token.split(".");
+  if (header === undefined || payload === undefined || signature === undefined || rest.length > 0) throw new Error(`not a compact JWS: ${token}`);
+  return [header, payload, signature];
+}
+
 export const basicAuth = (id: string, secret: string) =>
   `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString("base64")}`;
 

@@ -52,7 +52,7 @@ export interface TestHost {
   /** Another instance on the same settings (same table and credentials, its own in-memory state). */
   sibling(): Promise<TestHost>;
   /** Captures auth log lines (parsed) until stop() is called. */
-  captureAuthLog(): { lines: Record<string, unknown>[]; raw: string[]; stop(): void };
+  captureAuthLog(): { lines: Record<string, unknown>[]; raw: string[]; stop: () => void };
   close(): Promise<void>;
 }
 

@@ -50,7 +50,7 @@ export function tableInspector(connectionString: string, tableName = process.env
   const rows = async (tenant: string): Promise<TableRow[]> => {
     const out: TableRow[] = [];
     const filter = odata`PartitionKey eq ${tenantPartition(tenant)}`;
-    for await (const row of table.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) out.push(row as TableRow);
+    for await (const row of table.listEntities({ queryOptions: { filter } })) out.push(row as TableRow);
     return out.sort((a, b) => (a.rowKey < b.rowKey ? -1 : a.rowKey > b.rowKey ? 1 : 0));
   };
 
@@ -70,21 +70,21 @@ export function tableInspector(connectionString: string, tableName = process.env
       if (prefix === "U:" || prefix === "G:") continue;
       if (index) {
         const owner = resources.get(index.resource + String(row.id));
-        if (!owner) { problem(key, `index row of ${index.attribute} naming ${index.resource}${row.id}, which does not exist`); continue; }
+        if (!owner) { problem(key, `index row of ${index.attribute} naming ${index.resource}${String(row.id)}, which does not exist`); continue; }
         const value = owner.doc[index.attribute];
         if (typeof value !== "string" || indexKey(index, value, String(row.id)) !== key) {
-          problem(key, `index row of ${index.attribute} naming ${index.resource}${row.id}, whose ${index.attribute} is ${JSON.stringify(value)}`);
+          problem(key, `index row of ${index.attribute} naming ${index.resource}${String(row.id)}, whose ${index.attribute} is ${JSON.stringify(value)}`);
         } else if (index.resource === "U:" && String(row.v) !== String(owner.row.v)) {
-          problem(key, `user index copy at version ${row.v}, the user is at ${owner.row.v}`);
+          problem(key, `user index copy at version ${String(row.v)}, the user is at ${String(owner.row.v)}`);
         }
       } else if (prefix === "M:") {
-        const [group, member] = key.slice(2).split(":");
+        const [group = "", member = ""] = key.slice(2).split(":");
         if (!byKey.has(`R:${member}:${group}`)) problem(key, "membership row without its R: twin");
         if (!resources.has(`G:${group}`)) problem(key, `membership row of group ${group}, which does not exist`);
         const memberRow = row.t === "Group" ? `G:${member}` : `U:${member}`;
         if (!resources.has(memberRow)) problem(key, `membership row naming ${memberRow.slice(0, 2)}${member}, which does not exist`);
       } else if (prefix === "R:") {
-        const [member, group] = key.slice(2).split(":");
+        const [member = "", group = ""] = key.slice(2).split(":");
         if (!byKey.has(`M:${group}:${member}`)) problem(key, "membership row without its M: twin");
       } else if (prefix === "Z:") {
         problem(key, `tombstone: the cleanup of group ${key.slice(2)} is still pending${resources.has(`G:${key.slice(2)}`) ? " (and the group exists)" : ""}`);
@@ -101,10 +101,10 @@ export function tableInspector(connectionString: string, tableName = process.env
         const expected = indexKey(index, value, id);
         const row = byKey.get(expected);
         if (!row) problem(key, `no ${index.attribute} index row (${expected})`);
-        else if (String(row.id) !== id) problem(key, `its ${index.attribute} index row ${expected} names ${row.id}`);
+        else if (String(row.id) !== id) problem(key, `its ${index.attribute} index row ${expected} names ${String(row.id)}`);
       }
     }
-    return [...problems].map(([what, keys]) => `${keys[0]}${keys.length > 1 ? ` and ${keys.length - 1} more` : ""}: ${what}`);
+    return [...problems].map(([what, keys]) => `${keys[0]!}${keys.length > 1 ? ` and ${keys.length - 1} more` : ""}: ${what}`);
   };
 
   return {

@@ -50,6 +50,7 @@ function shape(f: Filter): string {
 // Compile-time part, checked by `npx tsc --noEmit -p tsconfig.json` (jest here transpiles without type
 // checks): a changed public or internal type makes the line of that property "Type 'true' is not
 // assignable to type 'false'".
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the exact type-equality test: each T must stay its own generic
 type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
 const typeContract: {
   filterOps: Same<Filter["op"], "eq" | "ne" | "co" | "sw" | "ew" | "gt" | "lt" | "ge" | "le" | "pr" | "and" | "or" | "not" | "[]">;
@@ -152,7 +153,7 @@ describe("scim2-parse-filter: parseFilter over Tokens", () => {
   test("tokens are mutable and parseFilter reads them as edited: a retyped value's JSON literal becomes compValue", () => {
     // filter.ts rewrites unquoted values in place: Word/Number → Quoted with a JSON literal, or the
     // bare lower-case literal true/false/null.
-    const retype = (value: string) => (list: Token[]) => { list[2].type = "Quoted"; list[2].literal = value; };
+    const retype = (value: string) => (list: Token[]) => { list[2]!.type = "Quoted"; list[2]!.literal = value; };
     relies("compValue is JSON.parse of the literal of the (edited) token after the operator", () => {
       expect(parse("externalId eq jyoung", retype('"jyoung"')).ast).toEqual({ op: "eq", attrPath: "externalId", compValue: "jyoung" });
       expect(parse("externalId eq 00123", retype('"00123"')).ast).toEqual({ op: "eq", attrPath: "externalId", compValue: "00123" });
@@ -168,7 +169,7 @@ describe("scim2-parse-filter: parseFilter over Tokens", () => {
       'UserName EQ "Joy"', { op: "eq", attrPath: "UserName", compValue: "Joy" }],
     ["every comparison operator is recognised in any case",
       'a NE "1" and b co "2" and c Sw "3" and d ew "4" and e gt "5" and f lt "6" and g ge "7" and h LE "8"',
-      { op: "and", filters: (["ne", "co", "sw", "ew", "gt", "lt", "ge", "le"] as const).map((op, i) => ({ op, attrPath: "abcdefgh"[i], compValue: String(i + 1) })) }],
+      { op: "and", filters: (["ne", "co", "sw", "ew", "gt", "lt", "ge", "le"] as const).map((op, i) => ({ op, attrPath: "abcdefgh"[i]!, compValue: String(i + 1) })) }],
     ["pr is { op: 'pr', attrPath } in any case",
       "title PR", { op: "pr", attrPath: "title" }],
     ["a value path alone is { op: '[]', attrPath, valFilter }",
