@@ -37,7 +37,7 @@ async function createUsers(env: GroupBenchEnv, n: number): Promise<string[]> {
   for (let i = 0; i < n; i += 50) {
     const batch = await Promise.all(Array.from({ length: Math.min(50, n - i) }, async () => {
       const r = await call(env, "POST", "/Users", { userName: `bench-${randomUUID()}@example.com`, active: true });
-      return JSON.parse(r.text).id as string;
+      return (JSON.parse(r.text) as { id: string }).id;
     }));
     ids.push(...batch);
   }
@@ -78,10 +78,11 @@ export async function groupScenarios(env: GroupBenchEnv, sizes: number[], log: (
   const rows: GroupBenchRow[] = [];
   const dir = await env.store.tenant(env.tenant);
   const [newcomer, ...batch] = await createUsers(env, 1001);
+  if (newcomer === undefined) throw new Error("no user created");
   for (const size of sizes) {
     const displayName = `bench-group-${size}-${randomUUID().slice(0, 8)}`;
     const created = await call(env, "POST", "/Groups", { schemas: [CORE_GROUP], displayName, members: [] });
-    const groupId = JSON.parse(created.text).id as string;
+    const groupId = (JSON.parse(created.text) as { id: string }).id;
     log(`seeding ${size} member rows…`);
     const seedStarted = performance.now();
     const synthetic: MemberRef[] = Array.from({ length: size }, () => ({ value: randomUUID(), type: "User" }));
@@ -110,7 +111,7 @@ export async function groupScenarios(env: GroupBenchEnv, sizes: number[], log: (
     const pending = (await dir.groups.pendingDeletions()).has(groupId);
     rows.push({
       operation: "DELETE /Groups/{id} (answer)", members: size, roundTrips: deleted.trips, transactions: deleted.txs, ms: deleted.ms,
-      note: `group gone at once (lookup finds ${JSON.parse(gone.text).totalResults}); membership rows ${pending ? "still being removed in the background" : "all removed before the answer"}`,
+      note: `group gone at once (lookup finds ${(JSON.parse(gone.text) as { totalResults: number }).totalResults}); membership rows ${pending ? "still being removed in the background" : "all removed before the answer"}`,
     });
     if (pending) {
       const waitStarted = performance.now();

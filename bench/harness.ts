@@ -4,7 +4,6 @@
 import os from "node:os";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
-import type { ChildProcess } from "node:child_process";
 import { startAzurite, stopAzurite } from "../scripts/azurite";
 import { loadConfig } from "../shared/config";
 import { type Service, createService } from "../shared/root";
@@ -41,18 +40,18 @@ export async function startBench(): Promise<Bench> {
     },
     close: async () => {
       await host.close();
-      await stopAzurite(azurite.child as ChildProcess);
+      await stopAzurite(azurite.child);
     },
   };
 }
 
-export interface Timed<T = any> { status: number; body: T; ms: number; roundTrips: number | undefined }
+export interface Timed<T = unknown> { status: number; body: T; ms: number; roundTrips: number | undefined }
 
 /** A tenant-bound client that times each request (wall clock, client side, including the body). */
 export class BenchClient {
   constructor(readonly scimUrl: string, readonly tenant: Tenant) {}
 
-  async call<T = any>(method: string, pathAndQuery: string, body?: unknown): Promise<Timed<T>> {
+  async call<T = unknown>(method: string, pathAndQuery: string, body?: unknown): Promise<Timed<T>> {
     const started = performance.now();
     const res = await fetch(`${this.scimUrl}${pathAndQuery}`, {
       method,
@@ -81,7 +80,7 @@ export async function inParallel(n: number, parallel: number, work: (i: number) 
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[rank];
+  return sorted[rank] ?? NaN;
 }
 
 export const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";

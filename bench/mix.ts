@@ -3,7 +3,7 @@
 // path-less replace: both dialects). Run closed-loop (N workers back to back: capacity) or open-loop
 // (pairs started at a fixed offered rate whatever the answers do: what a sustained rate costs).
 import { PATCH_OP, entraUser, filterQuery, percentile } from "./harness";
-import { SeededTenant } from "./users";
+import { SeededTenant, pick } from "./users";
 
 export interface MixOptions { mode: "closed" | "open"; seconds: number; workers: number; requestsPerSecond: number }
 
@@ -47,13 +47,13 @@ export async function runMix(t: SeededTenant, options: MixOptions): Promise<MixR
     const i = sequence++;
     if (i % 2 === 0) {
       const body = entraUser(t.newKey());
-      const found = await c.call("GET", `/Users${filterQuery(`userName eq "${body.userName}"`)}`);
+      const found = await c.call("GET", `/Users${filterQuery(`userName eq "${String(body.userName)}"`)}`);
       record(found.status, [200], found.ms);
       const created = await c.call("POST", "/Users", body);
       record(created.status, [201], created.ms);
     } else {
-      const user = t.users[(i * 7919) % t.users.length];
-      const found = await c.call("GET", `/Users${filterQuery(`userName eq "${user.userName}"`)}`);
+      const user = pick(t.users, i);
+      const found = await c.call<{ Resources?: Array<{ id: string }> } | undefined>("GET", `/Users${filterQuery(`userName eq "${user.userName}"`)}`);
       record(found.status, [200], found.ms);
       const id = found.body?.Resources?.[0]?.id ?? user.id;
       const patched = await c.call("PATCH", `/Users/${id}`, { schemas: [PATCH_OP], Operations: patches(i) });

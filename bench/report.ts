@@ -2,7 +2,7 @@
 // owns one section between markers (<!-- bench:<id>:start --> … <!-- bench:<id>:end -->) so a run of
 // one group never overwrites another's results.
 import os from "node:os";
-import { existsSync, promises as fs } from "node:fs";
+import { existsSync, promises as fs, readFileSync } from "node:fs";
 import path from "node:path";
 
 export function table(header: string[], rows: Array<Array<string | number>>): string {
@@ -14,7 +14,7 @@ export function machineNotes(extra: string[] = []): string {
   const cpus = os.cpus();
   let azurite = "unknown";
   try {
-    azurite = (require("azurite/package.json") as { version: string }).version;
+    azurite = (JSON.parse(readFileSync(require.resolve("azurite/package.json"), "utf8")) as { version: string }).version;
   } catch { /* reported as unknown */ }
   // scripts/azurite.ts preloads this when present: point lookups by RowKey index, as on the real service.
   const indexed = existsSync(path.resolve(__dirname, "..", "..", "scripts", "azurite-indexed-lookups.cjs"));

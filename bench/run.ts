@@ -21,7 +21,7 @@ export interface RunOptions {
   write: boolean;
 }
 
-export interface ScenarioContext { bench: Bench; options: RunOptions; log(line: string): void }
+export interface ScenarioContext { bench: Bench; options: RunOptions; log: (line: string) => void }
 
 export interface Scenario {
   name: string;
@@ -45,12 +45,14 @@ const usersRoundTrips: Scenario = {
       bySize.set(size, await measureOperations(tenant, options.samples));
     }
     const sizes = options.sizes;
-    const first = bySize.get(sizes[0])!;
+    const perSize = sizes.map((s) => resultsAt(bySize, s));
+    const [first] = perSize;
+    if (!first) throw new Error("users-round-trips: no data-set size to measure (--sizes)");
     const rows = first.map((op, i) => [
       op.operation, op.target,
-      ...sizes.map((s) => tripsText(bySize.get(s)![i].trips)),
-      ...sizes.map((s) => medianMs(bySize.get(s)![i].ms)),
-      sizes.reduce((n, s) => n + bySize.get(s)![i].errors, 0),
+      ...perSize.map((results) => tripsText(nth(results, i).trips)),
+      ...perSize.map((results) => medianMs(nth(results, i).ms)),
+      perSize.reduce((n, results) => n + nth(results, i).errors, 0),
     ]);
     const header = ["Operation", "Target", ...sizes.map((s) => `Round trips, ${s.toLocaleString("en")} users`),
       ...sizes.map((s) => `Median ms, ${s.toLocaleString("en")} users`), "Errors"];
@@ -67,16 +69,31 @@ const usersRoundTrips: Scenario = {
   },
 };
 
+/** The results measured at one size (every size of the run was measured before the tables are made). */
+function resultsAt(bySize: Map<number, OperationResult[]>, size: number): OperationResult[] {
+  const results = bySize.get(size);
+  if (!results) throw new Error(`no results for ${size} users`);
+  return results;
+}
+
+/** The i-th operation's result (every size measures the same operations, in the same order). */
+function nth(results: OperationResult[], i: number): OperationResult {
+  const result = results[i];
+  if (!result) throw new Error(`no result for operation ${i}`);
+  return result;
+}
+
 function targetVerdicts(bySize: Map<number, OperationResult[]>, sizes: number[]): string[] {
-  const trips = (prefix: string) => sizes.flatMap((s) => bySize.get(s)!.filter((o) => o.operation.startsWith(prefix)).flatMap((o) => o.trips));
+  const trips = (prefix: string) => sizes.flatMap((s) => resultsAt(bySize, s).filter((o) => o.operation.startsWith(prefix)).flatMap((o) => o.trips));
   const check = (label: string, values: number[], ok: (max: number) => boolean) => {
     const max = Math.max(...values);
     return `${label}: ${ok(max) ? "met" : "NOT met"} (max ${max} over ${values.length} requests at ${sizes.join(" and ")} users)`;
   };
   // Everything but the list page and the scan is a point operation and must not grow with the tenant.
   const point = (op: OperationResult) => !op.operation.startsWith("list") && !op.operation.includes("scan");
-  const same = sizes.length < 2 || bySize.get(sizes[0])!.every((op, i) =>
-    !point(op) || sizes.every((s) => tripsText(bySize.get(s)![i].trips) === tripsText(op.trips)));
+  const [firstSize] = sizes;
+  const same = sizes.length < 2 || firstSize === undefined || resultsAt(bySize, firstSize).every((op, i) =>
+    !point(op) || sizes.every((s) => tripsText(nth(resultsAt(bySize, s), i).trips) === tripsText(op.trips)));
   return [
     check("create = 1", trips("create"), (m) => m === 1),
     check("get by id = 1", trips("get by id"), (m) => m === 1),
@@ -201,7 +218,7 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
-  main().catch((e) => {
+  main().catch((e: unknown) => {
     console.error(e);
     process.exit(1);
   });

@@ -8,7 +8,7 @@ import {
   addClientSecret, createClient, createStaticToken, disableEntraToken, enableEntraToken, removeFederation, rotateStaticToken,
   SECRET_DAYS, setFederation,
 } from "../shared/auth/lifecycle";
-import { CredentialKind, CredentialRecord, EXPIRY_WARNING_DAYS, isActive } from "../shared/auth/records";
+import { ClientSecretRecord, CredentialKind, CredentialRecord, EXPIRY_WARNING_DAYS, isActive } from "../shared/auth/records";
 import { expiringCredentials } from "../shared/auth/health";
 import { rotateSigningKey } from "../shared/auth/signing-keys";
 import type { Service } from "../shared/root";
@@ -81,14 +81,18 @@ function urls(a: Args, cfg: Cli) {
  * The Key Vault secret a shown-once value goes to (--handover-secret), else undefined: the caller prints it.
  * Checked before anything is created, so a refusal cannot leave a credential whose secret nobody saw.
  */
+const HANDOVER_NEEDS_KEY_VAULT = "--handover-secret needs the Key Vault store (set SCIM_KEY_VAULT_URI).";
+
 function handoverTarget(store: CredentialStore, a: Args): string | undefined {
   const name = a.str("handover-secret");
-  if (name !== undefined && !store.putHandover) throw new UsageError("--handover-secret needs the Key Vault store (set SCIM_KEY_VAULT_URI).");
+  if (name !== undefined && !store.putHandover) throw new UsageError(HANDOVER_NEEDS_KEY_VAULT);
   return name;
 }
 
 async function handOver(store: CredentialStore, name: string | undefined, value: string): Promise<string | undefined> {
-  if (name !== undefined) await store.putHandover!(name, value);
+  if (name === undefined) return undefined;
+  if (!store.putHandover) throw new UsageError(HANDOVER_NEEDS_KEY_VAULT); // refused by handoverTarget before anything was created
+  await store.putHandover(name, value);
   return name;
 }
 
@@ -107,7 +111,7 @@ async function printToken(a: Args, io: Io, cfg: Cli, store: CredentialStore, tar
   return 0;
 }
 
-async function printSecret(a: Args, io: Io, cfg: Cli, store: CredentialStore, target: string | undefined, created: { clientId: string; secret: string; record: CredentialRecord }) {
+async function printSecret(a: Args, io: Io, cfg: Cli, store: CredentialStore, target: string | undefined, created: { clientId: string; secret: string; record: ClientSecretRecord }) {
   const { clientId, secret, record } = created;
   const handover = await handOver(store, target, secret);
   const { tenantUrl, tokenEndpoint } = urls(a, cfg);
@@ -208,9 +212,11 @@ const GROUPS: { title: string; commands: Record<string, CommandSpec> }[] = [{
           tenant: a.need("tenant"), entraTenantId: a.need("entra-tenant-id"), subject: a.need("subject"), audience: a.need("audience"),
           issuer: a.str("issuer"), jwksUri: a.str("jwks-uri"), clientId: a.str("client"),
         });
+        const { federation } = client;
+        if (!federation) throw new Error(`setFederation returned client ${client.id} without its federation.`);
         const { tenantUrl, tokenEndpoint } = urls(a, cfg);
-        if (a.flag("json")) { io.out(JSON.stringify({ clientId: client.id, tenant: client.tenant, federation: client.federation, tenantUrl, tokenEndpoint })); return 0; }
-        io.out(`Client ${client.id} (tenant ${client.tenant}) trusts iss=${client.federation!.issuer} sub=${client.federation!.subject} aud=${client.federation!.audience}.`);
+        if (a.flag("json")) { io.out(JSON.stringify({ clientId: client.id, tenant: client.tenant, federation, tenantUrl, tokenEndpoint })); return 0; }
+        io.out(`Client ${client.id} (tenant ${client.tenant}) trusts iss=${federation.issuer} sub=${federation.subject} aud=${federation.audience}.`);
         io.out(`Paste into Entra (Connectivity → Workload Identity Federation):`);
         io.out(`  Client ID: ${client.id}\n  Token URL: ${tokenEndpoint}\n  SCIM URL:  ${tenantUrl}`);
         return 0;
@@ -302,12 +308,14 @@ function synopsis(prefix: string, name: string, spec: CommandSpec): string {
     if (o.type === "boolean") words.push(`[--${option}]`);
     else if (!o.footnote) words.push(o.required ? `--${option} <${o.value}>` : `[--${option} <${o.value}>]`);
   }
-  const lines = [prefix + name];
+  const lines: string[] = [];
   const hang = " ".repeat(prefix.length + name.length + 1);
+  let line = prefix + name;
   for (const word of words) {
-    if (lines[lines.length - 1].length + 1 + word.length > WIDTH) lines.push(hang + word);
-    else lines[lines.length - 1] += " " + word;
+    if (line.length + 1 + word.length > WIDTH) { lines.push(line); line = hang + word; }
+    else line += " " + word;
   }
+  lines.push(line);
   return lines.join("\n");
 }
 
@@ -319,7 +327,8 @@ export function usage(cfg: Config, command?: string): string {
   const store = `Store: ${cfg.keyVaultUri ? `Key Vault ${cfg.keyVaultUri}` : cfg.localCredentialsFile}. Revocation reaches every instance within ${cfg.credentialCacheSeconds} s.`;
   const spec = command === undefined ? undefined : COMMANDS.get(command);
   if (command !== undefined && spec) {
-    const group = GROUPS.find((g) => command in g.commands)!;
+    const group = GROUPS.find((g) => command in g.commands);
+    if (!group) throw new Error(`command '${command}' is in no group`);
     return [
       synopsis(`Usage: ${PROGRAM} `, command, spec),
       group.title,
@@ -341,13 +350,14 @@ export function usage(cfg: Config, command?: string): string {
 
 /** Levenshtein distance, for "did you mean". */
 function distance(a: string, b: string): number {
+  const at = (cells: number[], k: number) => cells[k] ?? Infinity; // every cell read is filled: 0 ≤ k ≤ b.length
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(at(prev, j) + 1, at(row, j - 1) + 1, at(prev, j - 1) + (a[i - 1] === b[j - 1] ? 0 : 1));
     prev = row;
   }
-  return prev[b.length];
+  return at(prev, b.length);
 }
 
 function closest(word: string, candidates: Iterable<string>): string | undefined {
@@ -376,7 +386,8 @@ function parse(command: string, spec: CommandSpec, args: string[]): Args {
       // Name the option ourselves (Node's message is about positionals that start with '-').
       const { tokens } = parseArgs({ args, options, strict: false, allowPositionals: true, tokens: true });
       const unknown = tokens.find((t) => t.kind === "option" && !(t.name in options));
-      const raw = unknown?.kind === "option" ? unknown.rawName : args.find((x) => x.startsWith("-"))!;
+      const raw = unknown?.kind === "option" ? unknown.rawName : args.find((x) => x.startsWith("-"));
+      if (raw === undefined) throw e;
       const near = closest(raw.replace(/^-+/, "").replace(/=.*/, ""), Object.keys(spec.options));
       throw new UsageError(`unknown option ${raw} for '${command}'${near ? ` (did you mean --${near}?)` : ""}.`);
     }
@@ -403,7 +414,8 @@ function parse(command: string, spec: CommandSpec, args: string[]): Args {
     }
   }
   const wanted = spec.arg ? 1 : 0;
-  if (parsed.positionals.length > wanted) throw new UsageError(`unexpected argument '${parsed.positionals[wanted]}'.`);
+  const extra = parsed.positionals[wanted];
+  if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'.`);
   if (spec.arg && !parsed.positionals[0]) throw new UsageError(`<${spec.arg}> is required.`);
   return new Args(command, spec, values, parsed.positionals[0]);
 }
@@ -413,20 +425,21 @@ const asksForHelp = (args: string[]) => (args.includes("--") ? args.slice(0, arg
 
 /** Runs one command line; returns the process exit code (0 ok, 1 not found / refused, 2 usage). */
 export async function main(argv: string[], io: Io, cfg: Cli): Promise<number> {
-  if (!argv.length) { io.err(usage(cfg.config)); return 2; }
-  if (["--help", "-h", "help"].includes(argv[0])) { io.out(usage(cfg.config)); return 0; }
-  const command = [argv.slice(0, 2).join(" "), argv[0]].find((name) => COMMANDS.has(name));
-  if (!command) {
+  const [first] = argv;
+  if (first === undefined) { io.err(usage(cfg.config)); return 2; }
+  if (["--help", "-h", "help"].includes(first)) { io.out(usage(cfg.config)); return 0; }
+  const command = [argv.slice(0, 2).join(" "), first].find((name) => COMMANDS.has(name));
+  const spec = command === undefined ? undefined : COMMANDS.get(command);
+  if (command === undefined || !spec) {
     const typed = argv.slice(0, 2).filter((w) => !w.startsWith("-")).join(" ");
-    const verbs = [...COMMANDS.keys()].filter((name) => name.startsWith(`${argv[0]} `));
+    const verbs = [...COMMANDS.keys()].filter((name) => name.startsWith(`${first} `));
     const near = closest(typed, COMMANDS.keys());
     io.err(verbs.length
-      ? `error: '${argv[0]}' needs one of: ${verbs.join(", ")}${near ? ` (did you mean '${near}'?)` : ""}.`
+      ? `error: '${first}' needs one of: ${verbs.join(", ")}${near ? ` (did you mean '${near}'?)` : ""}.`
       : `error: unknown command '${typed}'${near ? ` (did you mean '${near}'?)` : ""}.`);
     io.err(usage(cfg.config));
     return 2;
   }
-  const spec = COMMANDS.get(command)!;
   const rest = argv.slice(command.split(" ").length);
   if (asksForHelp(rest)) { io.out(usage(cfg.config, command)); return 0; }
   try {
