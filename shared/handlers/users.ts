@@ -4,7 +4,6 @@ import { coerceResource } from "../scim/coerce";
 import { assertValidResource, parsePatchRequest } from "../scim/validate";
 import { normalizeOperations } from "../scim/patch/entra-dialect";
 import { applyOperations } from "../scim/patch/apply";
-import { StoreError } from "../store";
 import { readJsonBody } from "./body";
 import { changeDocument, getResource, listResourcesRoute, notFound, searchResources } from "./resources";
 import { resourceReply } from "./render";
@@ -12,26 +11,16 @@ import { checkIfMatch, directoryOf } from "./tenant";
 import { type Handler, noContent } from "./types";
 
 /**
- * POST /Users — 1 round trip: [user, userName index, externalId index] in one transaction. When Entra
- * re-POSTs after a create whose answer it never got (a timeout or a 503 after the commit), the userName is
- * taken by that very user: a create whose userName *and* externalId equal the existing user's answers 201
- * with it (1 more read, only on a conflict) instead of a 409 that would fail the object forever
- * (tests/http/lost-answers.test.ts; another user with the same userName still gets 409, fixture
- * creates-user-twice-and-gets-conflict).
+ * POST /Users — 1 round trip: [user, userName index, externalId index] in one transaction. A taken
+ * userName is 409 uniqueness, also for a second POST of the same user: RFC 7644 §3.3, and what
+ * Microsoft's and Okta's validators check (tests/http/peer-suites.test.ts). (The SDK's replay of this
+ * request's own transaction is recognised by the store and answers 201.)
  */
 export const createUser: Handler = async (ctx) => {
   const doc = coerceResource(USER, readJsonBody(ctx));
   assertValidResource(USER, doc);
   const dir = await directoryOf(ctx);
-  try {
-    return await resourceReply(ctx, dir, USER, 201, await dir.users.create(doc));
-  } catch (e) {
-    const same = e instanceof StoreError && e.attribute === "userName" && typeof doc.userName === "string" && typeof doc.externalId === "string"
-      ? (await dir.users.findBy("userName", doc.userName)).find((u) => u.doc.externalId === doc.externalId)
-      : undefined;
-    if (!same) throw e;
-    return resourceReply(ctx, dir, USER, 201, same);
-  }
+  return resourceReply(ctx, dir, USER, 201, await dir.users.create(doc));
 };
 
 export const getUser = getResource(USER);
