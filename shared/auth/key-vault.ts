@@ -1,12 +1,19 @@
 // The one place a Key Vault SecretClient is built (managed identity on Azure). Tests swap the factory
 // to reach a local stand-in of the secrets REST API; nothing else may.
-import { SecretClient } from "@azure/keyvault-secrets";
-import { DefaultAzureCredential } from "@azure/identity";
+import type { SecretClient } from "@azure/keyvault-secrets";
 
 export type SecretClientFactory = (vaultUri: string, managedIdentityClientId?: string) => SecretClient;
 
-const defaultFactory: SecretClientFactory = (vaultUri, managedIdentityClientId) =>
-  new SecretClient(vaultUri, new DefaultAzureCredential(managedIdentityClientId ? { managedIdentityClientId } : {}));
+// The two SDKs are loaded when the first client is built, not at import: only the Key Vault credential
+// store and the signing keys use them, and loading them took ~100 ms of every cold start. In the
+// deployment bundle each has a bundle of its own that this require() loads (scripts/build.mjs, LAZY).
+const defaultFactory: SecretClientFactory = (vaultUri, managedIdentityClientId) => {
+  /* eslint-disable @typescript-eslint/no-require-imports -- a synchronous load on first use (see above) */
+  const { SecretClient } = require("@azure/keyvault-secrets") as typeof import("@azure/keyvault-secrets");
+  const { DefaultAzureCredential } = require("@azure/identity") as typeof import("@azure/identity");
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return new SecretClient(vaultUri, new DefaultAzureCredential(managedIdentityClientId ? { managedIdentityClientId } : {}));
+};
 
 let factory: SecretClientFactory = defaultFactory;
 
