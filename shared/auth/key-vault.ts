@@ -5,7 +5,7 @@ import type { SecretClient } from "@azure/keyvault-secrets";
 export type SecretClientFactory = (vaultUri: string, managedIdentityClientId?: string) => SecretClient;
 
 // The two SDKs are loaded when the first client is built, not at import: only the Key Vault credential
-// store and the signing keys use them, and loading them took ~100 ms of every cold start. In the
+// store and the signing keys use them, and loading both costs ~50 ms (docs/performance.md). In the
 // deployment bundle each has a bundle of its own that this require() loads (scripts/build.mjs, LAZY).
 const defaultFactory: SecretClientFactory = (vaultUri, managedIdentityClientId) => {
   /* eslint-disable @typescript-eslint/no-require-imports -- a synchronous load on first use (see above) */
