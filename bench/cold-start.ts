@@ -75,7 +75,7 @@ function runOnce(runner: string, v: Variant): Promise<Sample> {
     child.on("exit", (code) => {
       clearTimeout(timer);
       const lines = out.trim().split("\n");
-      if (code !== 0 || lines.length < 2) return reject(new Error(`${v.label}: exited ${code}: ${err.trim().split("\n").slice(-5).join(" / ")}`));
+      if (code !== 0 || lines.length < 2) return reject(new Error(`${v.label}: exited ${String(code)}: ${err.trim().split("\n").slice(-5).join(" / ")}`));
       resolve({ ...(JSON.parse(lines[0]) as Omit<Sample, "wallMs">), ...(JSON.parse(lines[1]) as object), wallMs });
     });
   });
@@ -106,7 +106,9 @@ const pair = (values: number[]) => `${ms(median(values))} / ${ms(p90(values))}`;
 export const coldStart: Scenario = {
   name: "cold-start",
   describe: "fresh node processes loading the Functions entry module (bundle), a bare one-route app and the tsc emit: load time, ratio to the bare app, first request",
-  async run({ bench, options, log }) {
+  async run(ctx) {
+    const { bench, options } = ctx;
+    const log = (line: string) => ctx.log(line);
     const main = (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { main: string }).main;
     const bundle = path.join(ROOT, main);
     if (!existsSync(bundle)) throw new Error(`${main} is missing: npm run build first (npm run bench does)`);
@@ -144,7 +146,7 @@ export const coldStart: Scenario = {
     }
     if (tsc) await fs.rm(path.join(WORK, "tsc"), { recursive: true, force: true });
 
-    const col = (i: number, key: keyof Sample) => samples[i].map((s) => s[key] as number).filter((n) => n !== undefined);
+    const col = (i: number, key: "requireMs" | "readyMs" | "wallMs" | "firstMs" | "sdkMs") => samples[i].flatMap((s) => (s[key] === undefined ? [] : [s[key]]));
     const bareWall = median(col(0, "wallMs"));
     const bareReady = median(col(0, "readyMs"));
     const rows = variants.map((v, i) => [

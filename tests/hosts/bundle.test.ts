@@ -5,6 +5,7 @@
 // table's, and the bundled handlers must serve the same store the source does.
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { builtinModules } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { routes } from "../../shared/http/routes";
@@ -56,7 +57,7 @@ interface Call { name: string; method: string; url: string; params?: Record<stri
 let dir: string;
 let bundle: string;
 let standIn: string;
-let t: TestHost;
+let t: TestHost | undefined;
 let scim: ScimClient;
 
 beforeAll(async () => {
@@ -90,7 +91,7 @@ function load(calls: Call[] = []): Promise<Loaded> {
     child.on("exit", (code) => {
       clearTimeout(timer);
       if (code === 0) resolve(JSON.parse(out) as Loaded);
-      else reject(new Error(`bundle process exited with ${code}: ${err}`));
+      else reject(new Error(`bundle process exited with ${String(code)}: ${err}`));
     });
   });
 }
@@ -101,7 +102,7 @@ test("the build writes package.json main as a single file beside the SDK bundles
   const text = readFileSync(bundle, "utf8");
   // Only the Functions library (and Node's own modules) are loaded from outside the bundle.
   const external = new Set([...text.matchAll(/\brequire\("([^".][^"]*)"\)/g)].map((m) => m[1]).filter((id) => !id.startsWith("node:") && !id.startsWith("ajv/dist/runtime/")));
-  const builtins = new Set(require("node:module").builtinModules as string[]);
+  const builtins = new Set(builtinModules);
   expect([...external].filter((id) => !builtins.has(id))).toEqual(["@azure/functions"]);
 });
 
