@@ -22,9 +22,10 @@ export const ENTRIES = {
 
 // Every dependency is bundled (jose ships ES modules only; bundled, nothing depends on require(esm)),
 // except:
-// - @azure/functions: the Functions worker hands the library its runtime through
-//   require("@azure/functions-core") and the library is a single webpack file already; the real
-//   package stays in node_modules, as the host and Microsoft's samples expect.
+// - @azure/functions: the Functions worker hands the library its runtime by answering
+//   require("@azure/functions-core") (azure-functions-nodejs-worker, src/setupCoreModule.ts), which a
+//   bundled copy would get too; but the library is one webpack file already, so bundling gains nothing
+//   and the app keeps the real package in node_modules, as Microsoft's samples do.
 // - azurite: a dev dependency that scripts/azurite.ts spawns by file path.
 const EXTERNAL = ["@azure/functions", "azurite"];
 
