@@ -9,6 +9,7 @@ import { machineNotes, table, writeSection } from "./report";
 import { OperationResult, measureOperations, medianMs, seededTenant, tripsText } from "./users";
 import { MixResult, runMix } from "./mix";
 import { groupScenarios, groupTable } from "./groups";
+import { coldStart } from "./cold-start";
 
 export interface RunOptions {
   quick: boolean;
@@ -170,7 +171,7 @@ const groups: Scenario = {
   },
 };
 
-export const SCENARIOS: Scenario[] = [usersRoundTrips, usersMix, groups];
+export const SCENARIOS: Scenario[] = [usersRoundTrips, usersMix, groups, coldStart];
 
 export function parseArgs(argv: string[]): { options: RunOptions; only?: string[] } {
   const value = (name: string) => {

@@ -1,6 +1,7 @@
 // The pipeline files agree with the templates and with the deployment rules: OIDC only, one package
 // built once, what-if before create, per-tenant isolation, every output the pipeline reads exists.
 // Text-level checks (no YAML parser in the dev dependencies); Actions itself validates the syntax.
+import { execFileSync } from "node:child_process";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { REPO_ROOT, loadInfraSources } from "./infra-sources";
@@ -35,7 +36,7 @@ describe("deploy.yml", () => {
 
   test("builds the package once and deploys that artifact to every tenant", () => {
     const build = deploy.slice(deploy.indexOf("  build:"), deploy.indexOf("  tenants:"));
-    for (const step of ["npm ci", "npm test", "npm run build", "npm prune --omit=dev", "zip -qr app.zip host.json package.json dist node_modules", "actions/upload-artifact@v4"])
+    for (const step of ["npm ci", "npm test", "npm run build", "npm prune --omit=dev", "zip -qr app.zip host.json package.json node_modules dist/functions", "actions/upload-artifact@v4"])
       expect(build).toContain(step);
     const job = deploy.slice(deploy.indexOf("  deploy:"));
     expect(job).toContain("actions/download-artifact@v4");
@@ -102,13 +103,61 @@ test("the pipeline identity may assign exactly the roles the templates assign", 
 });
 
 test("the app features the pipeline relies on exist: the built credential CLI with --handover-secret, and the probed routes", async () => {
-  // deploy.yml runs dist/scripts/credentials.js from the package, so scripts/ must be compiled into dist/.
-  const tsconfig = JSON.parse(await read("tsconfig.json")) as { compilerOptions: { outDir: string; rootDir: string }; include: string[] };
-  expect(tsconfig.compilerOptions).toMatchObject({ outDir: "dist", rootDir: "." });
-  expect(tsconfig.include).toContain("scripts/**/*.ts");
+  // deploy.yml runs dist/scripts/credentials.js from the package: npm run build must bundle it there.
+  const pkg = JSON.parse(await read("package.json")) as { main: string; scripts: Record<string, string> };
+  expect(pkg.scripts.build).toBe("node scripts/build.mjs");
+  const entries = JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", "const { ENTRIES } = await import('./scripts/build.mjs'); console.log(JSON.stringify(ENTRIES));"], { cwd: REPO_ROOT, encoding: "utf8" })) as Record<string, string>;
+  expect(entries).toMatchObject({ "scripts/credentials": "scripts/credentials.ts", "functions/index": "functions/index.ts" });
+  expect(pkg.main).toBe("dist/functions/index.js");
+  expect(deploy).toContain("node $PWD/package/dist/scripts/credentials.js");
   const cli = await read("scripts/credentials.ts");
   expect(cli).toMatch(/token create --tenant <t>.*--handover-secret/);
   // smoke-test.sh probes these routes.
   const routes = await read("shared/http/routes.ts");
   for (const route of ["`${SCIM}/ServiceProviderConfig`", "`${SCIM}/Users`", '"health"']) expect(routes).toContain(`route: ${route}`);
+});
+
+/** Whether a gitignore-syntax file (.funcignore) keeps a path: the last matching rule wins, and nothing inside an ignored directory comes back. */
+function keptBy(ignoreFile: string): (file: string) => boolean {
+  const rules = ignoreFile.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#")).map((line) => {
+    const negated = line.startsWith("!");
+    let glob = negated ? line.slice(1) : line;
+    const dirOnly = glob.endsWith("/");
+    if (dirOnly) glob = glob.slice(0, -1);
+    const anchored = glob.includes("/");
+    if (glob.startsWith("/")) glob = glob.slice(1);
+    const body = glob.split("").map((c) => (c === "*" ? "[^/]*" : c === "?" ? "[^/]" : /[\\^$.|+()[\]{}]/.test(c) ? `\\${c}` : c)).join("");
+    return { negated, dirOnly, re: new RegExp(`${anchored ? "^" : "(^|/)"}${body}$`) };
+  });
+  const ignored = (p: string, isDir: boolean) => rules.reduce((state, r) => (r.re.test(p) && (isDir || !r.dirOnly) ? !r.negated : state), false);
+  return (file) => {
+    const parts = file.split("/");
+    for (let i = 1; i < parts.length; i++) if (ignored(parts.slice(0, i).join("/"), true)) return false;
+    return !ignored(file, false);
+  };
+}
+
+describe("the deployment package", () => {
+  const shipped = ["host.json", "package.json", "dist/functions/index.js", "dist/functions/index.js.map", "dist/functions/azure-identity.js",
+    "dist/functions/azure-keyvault-secrets.js", "dist/scripts/credentials.js", "node_modules/@azure/functions/dist/azure-functions.js",
+    "node_modules/@azure/functions/package.json"];
+  const local = ["dist/bench/run.js", "dist/bench/cold-start/runner.js", "dist/scripts/start.js", "dist/scripts/start.js.map",
+    "dist/tests/http/smoke.test.js", "dist/shared/config.js", "tests/hosts/bundle.test.ts", "bench/run.ts", "shared/config.ts",
+    "functions/index.ts", "scripts/build.mjs", "scripts/credentials.ts", "infra/main.bicep", "docs/performance.md", "local.settings.json",
+    ".github/workflows/deploy.yml", "README.md", "tsconfig.json"];
+
+  test("as func and azd build it (.funcignore): the Functions bundles, the credential CLI and production node_modules only", async () => {
+    const kept = keptBy(await read(".funcignore"));
+    const pkg = JSON.parse(await read("package.json")) as { main: string };
+    for (const file of [...shipped, pkg.main]) expect([file, kept(file)]).toEqual([file, true]);
+    for (const file of local) expect([file, kept(file)]).toEqual([file, false]);
+  });
+
+  test("as deploy.yml zips it: the same files", async () => {
+    const zip = /zip -qr app\.zip (.+)/.exec(deploy)![1]!.trim().split(/\s+/);
+    const zipped = (file: string) => zip.some((p) => file === p || file.startsWith(`${p}/`));
+    const pkg = JSON.parse(await read("package.json")) as { main: string };
+    for (const file of [...shipped, pkg.main]) expect([file, zipped(file)]).toEqual([file, true]);
+    for (const file of local) expect([file, zipped(file)]).toEqual([file, false]);
+  });
 });
