@@ -79,9 +79,15 @@ afterAll(async () => {
 /** Loads the bundle in a fresh node process and sends it the calls, in order. */
 function load(calls: Call[] = []): Promise<Loaded> {
   return new Promise((resolve, reject) => {
-    // Outside the repository the bundle's externals (@azure/functions) resolve through NODE_PATH.
+    // Outside the repository the bundle's externals (@azure/functions) resolve through NODE_PATH; the app
+    // settings are the test host's own (same table, same credentials file), as Azure would hand them over.
+    const settings = t?.service.config;
     const child = spawn(process.execPath, [standIn, bundle, JSON.stringify(calls)], {
-      env: { ...process.env, NODE_PATH: path.join(REPO, "node_modules") }, stdio: ["ignore", "pipe", "pipe"],
+      env: {
+        ...process.env, NODE_PATH: path.join(REPO, "node_modules"),
+        SCIM_STORAGE_CONNECTION_STRING: settings?.storageConnectionString, SCIM_LOCAL_CREDENTIALS_FILE: settings?.localCredentialsFile,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
     let err = "";
