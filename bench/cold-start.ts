@@ -7,7 +7,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { existsSync, promises as fs, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
-import type { Scenario } from "./run";
+import type { Scenario } from "./scenario";
 import { machineNotes, table } from "./report";
 
 const ROOT = path.resolve(__dirname, "..", ".."); // dist/bench → the repository
@@ -55,9 +55,28 @@ app.setup({ enableHttpStream: true });
 app.http("ping", { methods: ["GET"], route: "ping", authLevel: "anonymous", handler: async () => ({ status: 200, body: "pong" }) });
 `;
 
-interface Call { name: string; url: string; headers?: Record<string, string> }
-interface Variant { label: string; entry: string; call: Call; sdk: string[]; size: string }
-interface Sample { requireMs: number; readyMs: number; wallMs: number; functions: number; sdkAtImport: boolean; status: number; firstMs: number; sdkMs?: number }
+interface Call {
+  name: string;
+  url: string;
+  headers?: Record<string, string>;
+}
+interface Variant {
+  label: string;
+  entry: string;
+  call: Call;
+  sdk: string[];
+  size: string;
+}
+interface Sample {
+  requireMs: number;
+  readyMs: number;
+  wallMs: number;
+  functions: number;
+  sdkAtImport: boolean;
+  status: number;
+  firstMs: number;
+  sdkMs?: number;
+}
 
 function runOnce(runner: string, v: Variant): Promise<Sample> {
   return new Promise((resolve, reject) => {
@@ -109,7 +128,8 @@ const pair = (values: number[]) => `${ms(median(values))} / ${ms(p90(values))}`;
 
 export const coldStart: Scenario = {
   name: "cold-start",
-  describe: "fresh node processes loading the Functions entry module (bundle), a bare one-route app and the tsc emit: load time, ratio to the bare app, first request",
+  describe:
+    "fresh node processes loading the Functions entry module (bundle), a bare one-route app and the tsc emit: load time, ratio to the bare app, first request",
   async run(ctx) {
     const { bench, options } = ctx;
     const log = (line: string) => ctx.log(line);
@@ -129,13 +149,21 @@ export const coldStart: Scenario = {
       headers: { authorization: `Bearer ${token}` },
     };
     const sdkBundles = ["./azure-identity.js", "./azure-keyvault-secrets.js"];
-    const kib = (files: string[]) => `${Math.round(files.reduce((n, f) => n + statSync(path.resolve(path.dirname(bundle), f)).size, 0) / 1024).toLocaleString("en")} KiB`;
+    const kib = (files: string[]) =>
+      `${Math.round(files.reduce((n, f) => n + statSync(path.resolve(path.dirname(bundle), f)).size, 0) / 1024).toLocaleString("en")} KiB`;
     const variants: Variant[] = [
       { label: "bare app (@azure/functions + 1 route)", entry: bare, call: { name: "ping", url: "http://127.0.0.1/ping" }, sdk: [], size: "—" },
       { label: `${main} (esbuild bundle)`, entry: bundle, call: testConnection, sdk: sdkBundles, size: `${kib([bundle])} (+ ${kib(sdkBundles)} on first use)` },
     ];
     const tsc = tscEmit(log);
-    if (tsc) variants.push({ label: "tsc emit, unbundled (same sources)", entry: tsc, call: testConnection, sdk: ["@azure/identity", "@azure/keyvault-secrets"], size: "—" });
+    if (tsc)
+      variants.push({
+        label: "tsc emit, unbundled (same sources)",
+        entry: tsc,
+        call: testConnection,
+        sdk: ["@azure/identity", "@azure/keyvault-secrets"],
+        size: "—",
+      });
 
     const runs = options.quick ? 5 : 15;
     const samples = variants.map(() => [] as Sample[]);
@@ -153,7 +181,8 @@ export const coldStart: Scenario = {
     }
     if (tsc) await fs.rm(path.join(WORK, "tsc"), { recursive: true, force: true });
 
-    const col = (i: number, key: "requireMs" | "readyMs" | "wallMs" | "firstMs" | "sdkMs") => (samples[i] ?? []).flatMap((s) => (s[key] === undefined ? [] : [s[key]]));
+    const col = (i: number, key: "requireMs" | "readyMs" | "wallMs" | "firstMs" | "sdkMs") =>
+      (samples[i] ?? []).flatMap((s) => (s[key] === undefined ? [] : [s[key]]));
     const bareWall = median(col(0, "wallMs"));
     const bareReady = median(col(0, "readyMs"));
     const rows = variants.map((v, i) => [
@@ -181,7 +210,21 @@ export const coldStart: Scenario = {
         "first request: Test Connection (`GET /Users?filter=userName eq …`, bearer token from the local credential file, one Table query on the bench's Azurite) for our app, `GET /ping` for the bare app; Azure SDKs: loading `@azure/identity` and `@azure/keyvault-secrets` after it, as the first request on Azure does (managed identity for Table Storage, Key Vault for credentials)",
       ]),
       "",
-      table(["Entry module", "Size", "Functions", "require ms (median / p90)", "process start → ready ms", "spawn → ready ms", "× bare (spawn → ready)", "× bare (start → ready)", "First request ms", "Azure SDKs, first use ms"], rows),
+      table(
+        [
+          "Entry module",
+          "Size",
+          "Functions",
+          "require ms (median / p90)",
+          "process start → ready ms",
+          "spawn → ready ms",
+          "× bare (spawn → ready)",
+          "× bare (start → ready)",
+          "First request ms",
+          "Azure SDKs, first use ms",
+        ],
+        rows,
+      ),
       "",
       `- entry module load, spawn → ready median: ${ratio.toFixed(2)}× the bare app (p90 ${ratioP90.toFixed(2)}×, process start → ready ${ratioReady.toFixed(2)}×) → target ≤ ${TARGET_RATIO}×: ${ratio <= TARGET_RATIO ? "met" : "NOT met"}`,
       `- the Azure SDKs load at import: ${(samples[1] ?? []).some((s) => s.sdkAtImport) ? "YES (a top-level value import of @azure/identity or @azure/keyvault-secrets; see the build's note)" : "no (loaded on first use, from their own bundles beside index.js)"}`,

@@ -4,7 +4,12 @@
 import { randomUUID } from "node:crypto";
 import type { MemberRef, Store } from "../shared/store";
 
-export interface GroupBenchEnv { scimUrl: string; token: string; tenant: string; store: Store }
+export interface GroupBenchEnv {
+  scimUrl: string;
+  token: string;
+  tenant: string;
+  store: Store;
+}
 // The store is opened in the bench's own process against the same Azurite as the local host.
 
 export interface GroupBenchRow {
@@ -35,10 +40,12 @@ async function call(env: GroupBenchEnv, method: string, path: string, body?: unk
 async function createUsers(env: GroupBenchEnv, n: number): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < n; i += 50) {
-    const batch = await Promise.all(Array.from({ length: Math.min(50, n - i) }, async () => {
-      const r = await call(env, "POST", "/Users", { userName: `bench-${randomUUID()}@example.com`, active: true });
-      return (JSON.parse(r.text) as { id: string }).id;
-    }));
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(50, n - i) }, async () => {
+        const r = await call(env, "POST", "/Users", { userName: `bench-${randomUUID()}@example.com`, active: true });
+        return (JSON.parse(r.text) as { id: string }).id;
+      }),
+    );
     ids.push(...batch);
   }
   return ids;
@@ -71,7 +78,14 @@ async function fullRead(env: GroupBenchEnv, groupId: string) {
   members += tail.split('"type":"User"').length - 1;
   const ms = performance.now() - started;
   clearInterval(timer);
-  return { ms, members, bytes, heapMb: (peakHeap - base.heapUsed) / 2 ** 20, rssMb: (peakRss - base.rss) / 2 ** 20, trips: res.headers.get("x-storage-round-trips") ?? "?" };
+  return {
+    ms,
+    members,
+    bytes,
+    heapMb: (peakHeap - base.heapUsed) / 2 ** 20,
+    rssMb: (peakRss - base.rss) / 2 ** 20,
+    trips: res.headers.get("x-storage-round-trips") ?? "?",
+  };
 }
 
 export async function groupScenarios(env: GroupBenchEnv, sizes: number[], log: (line: string) => void = () => undefined): Promise<GroupBenchRow[]> {
@@ -89,34 +103,79 @@ export async function groupScenarios(env: GroupBenchEnv, sizes: number[], log: (
     await dir.groups.changeMembers(groupId, { add: synthetic, remove: [] });
     log(`seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
 
-    const add1 = await call(env, "PATCH", `/Groups/${groupId}`, { schemas: [PATCH_OP], Operations: [{ op: "Add", path: "members", value: [{ $ref: null, value: newcomer }] }] });
+    const add1 = await call(env, "PATCH", `/Groups/${groupId}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: "Add", path: "members", value: [{ $ref: null, value: newcomer }] }],
+    });
     rows.push({ operation: "PATCH add 1 member", members: size, roundTrips: add1.trips, transactions: add1.txs, ms: add1.ms });
-    const remove1 = await call(env, "PATCH", `/Groups/${groupId}`, { schemas: [PATCH_OP], Operations: [{ op: "remove", path: `members[value eq "${newcomer}"]` }] });
+    const remove1 = await call(env, "PATCH", `/Groups/${groupId}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: "remove", path: `members[value eq "${newcomer}"]` }],
+    });
     rows.push({ operation: "PATCH remove 1 member (path filter)", members: size, roundTrips: remove1.trips, transactions: remove1.txs, ms: remove1.ms });
     const excluded = await call(env, "GET", `/Groups/${groupId}?excludedAttributes=members`);
-    rows.push({ operation: "GET /Groups/{id}?excludedAttributes=members", members: size, roundTrips: excluded.trips, transactions: excluded.txs, ms: excluded.ms });
+    rows.push({
+      operation: "GET /Groups/{id}?excludedAttributes=members",
+      members: size,
+      roundTrips: excluded.trips,
+      transactions: excluded.txs,
+      ms: excluded.ms,
+    });
     const lookup = await call(env, "GET", `/Groups?excludedAttributes=members&filter=${encodeURIComponent(`displayName eq "${displayName}"`)}`);
     rows.push({ operation: "GET /Groups?filter=displayName eq", members: size, roundTrips: lookup.trips, transactions: lookup.txs, ms: lookup.ms });
-    const add1000 = await call(env, "PATCH", `/Groups/${groupId}`, { schemas: [PATCH_OP], Operations: [{ op: "Add", path: "members", value: batch.map((value) => ({ $ref: null, value })) }] });
-    rows.push({ operation: "PATCH add 1,000 members", members: size, roundTrips: add1000.trips, transactions: add1000.txs, ms: add1000.ms, note: "1,000 existence reads + transactions" });
+    const add1000 = await call(env, "PATCH", `/Groups/${groupId}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: "Add", path: "members", value: batch.map((value) => ({ $ref: null, value })) }],
+    });
+    rows.push({
+      operation: "PATCH add 1,000 members",
+      members: size,
+      roundTrips: add1000.trips,
+      transactions: add1000.txs,
+      ms: add1000.ms,
+      note: "1,000 existence reads + transactions",
+    });
     const read = await fullRead(env, groupId);
     rows.push({
-      operation: "GET /Groups/{id} (all members, streamed)", members: size, roundTrips: `${read.trips} + ⌈n/1000⌉ pages`, transactions: "0", ms: read.ms,
+      operation: "GET /Groups/{id} (all members, streamed)",
+      members: size,
+      roundTrips: `${read.trips} + ⌈n/1000⌉ pages`,
+      transactions: "0",
+      ms: read.ms,
       note: `${read.members} members, ${(read.bytes / 2 ** 20).toFixed(1)} MiB sent; peak heap +${read.heapMb.toFixed(1)} MiB, rss +${read.rssMb.toFixed(1)} MiB`,
     });
-    const removed = await call(env, "PATCH", `/Groups/${groupId}`, { schemas: [PATCH_OP], Operations: [{ op: "Remove", path: "members", value: batch.map((value) => ({ $ref: null, value })) }] });
-    rows.push({ operation: "PATCH remove 1,000 members (value array)", members: size + 1000, roundTrips: removed.trips, transactions: removed.txs, ms: removed.ms });
+    const removed = await call(env, "PATCH", `/Groups/${groupId}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: "Remove", path: "members", value: batch.map((value) => ({ $ref: null, value })) }],
+    });
+    rows.push({
+      operation: "PATCH remove 1,000 members (value array)",
+      members: size + 1000,
+      roundTrips: removed.trips,
+      transactions: removed.txs,
+      ms: removed.ms,
+    });
     const deleted = await call(env, "DELETE", `/Groups/${groupId}`);
     const gone = await call(env, "GET", `/Groups?filter=${encodeURIComponent(`displayName eq "${displayName}"`)}&attributes=id`);
     const pending = (await dir.groups.pendingDeletions()).has(groupId);
     rows.push({
-      operation: "DELETE /Groups/{id} (answer)", members: size, roundTrips: deleted.trips, transactions: deleted.txs, ms: deleted.ms,
+      operation: "DELETE /Groups/{id} (answer)",
+      members: size,
+      roundTrips: deleted.trips,
+      transactions: deleted.txs,
+      ms: deleted.ms,
       note: `group gone at once (lookup finds ${(JSON.parse(gone.text) as { totalResults: number }).totalResults}); membership rows ${pending ? "still being removed in the background" : "all removed before the answer"}`,
     });
     if (pending) {
       const waitStarted = performance.now();
       while ((await dir.groups.pendingDeletions()).has(groupId)) await new Promise((r) => setTimeout(r, 500));
-      rows.push({ operation: "DELETE /Groups/{id} (background cleanup done)", members: size, roundTrips: "—", transactions: `≈ ${Math.ceil(size / 50)}`, ms: deleted.ms + performance.now() - waitStarted });
+      rows.push({
+        operation: "DELETE /Groups/{id} (background cleanup done)",
+        members: size,
+        roundTrips: "—",
+        transactions: `≈ ${Math.ceil(size / 50)}`,
+        ms: deleted.ms + performance.now() - waitStarted,
+      });
     }
     log(`group of ${size}: done`);
   }
@@ -127,7 +186,9 @@ export function groupTable(rows: GroupBenchRow[]): string {
   const lines = [
     "| Operation | Group size | Round trips | Transactions | Time (ms) | Notes |",
     "|---|---:|---:|---:|---:|---|",
-    ...rows.map((r) => `| ${r.operation} | ${r.members.toLocaleString("en-US")} | ${r.roundTrips} | ${r.transactions} | ${r.ms.toFixed(0)} | ${r.note ?? ""} |`),
+    ...rows.map(
+      (r) => `| ${r.operation} | ${r.members.toLocaleString("en-US")} | ${r.roundTrips} | ${r.transactions} | ${r.ms.toFixed(0)} | ${r.note ?? ""} |`,
+    ),
   ];
   return lines.join("\n");
 }

@@ -10,7 +10,10 @@ import { type Service, createService } from "../shared/root";
 import { startLocalHost } from "../shared/http/local-host";
 import { createStaticToken } from "../shared/auth/lifecycle";
 
-export interface Tenant { tenant: string; token: string }
+export interface Tenant {
+  tenant: string;
+  token: string;
+}
 
 export interface Bench {
   scimUrl: string;
@@ -45,11 +48,19 @@ export async function startBench(): Promise<Bench> {
   };
 }
 
-export interface Timed<T = unknown> { status: number; body: T; ms: number; roundTrips: number | undefined }
+export interface Timed<T = unknown> {
+  status: number;
+  body: T;
+  ms: number;
+  roundTrips: number | undefined;
+}
 
 /** A tenant-bound client that times each request (wall clock, client side, including the body). */
 export class BenchClient {
-  constructor(readonly scimUrl: string, readonly tenant: Tenant) {}
+  constructor(
+    readonly scimUrl: string,
+    readonly tenant: Tenant,
+  ) {}
 
   async call<T = unknown>(method: string, pathAndQuery: string, body?: unknown): Promise<Timed<T>> {
     const started = performance.now();

@@ -5,7 +5,12 @@
 import { PATCH_OP, entraUser, filterQuery, percentile } from "./harness";
 import { SeededTenant, pick } from "./users";
 
-export interface MixOptions { mode: "closed" | "open"; seconds: number; workers: number; requestsPerSecond: number }
+export interface MixOptions {
+  mode: "closed" | "open";
+  seconds: number;
+  workers: number;
+  requestsPerSecond: number;
+}
 
 export interface MixResult {
   users: number;
@@ -25,12 +30,18 @@ export interface MixResult {
   late: number;
 }
 
-const patches = (i: number): unknown[] => [
-  [{ op: "Replace", path: "active", value: i % 2 ? "False" : "True" }],
-  [{ op: "Replace", path: "title", value: `Title ${i}` }],
-  [{ op: "replace", path: 'emails[type eq "work"].value', value: `mix-${i}@bench.example` }],
-  [{ op: "replace", value: { displayName: `Mix ${i}`, "name.familyName": `F${i}`, "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department": "Mix" } }],
-][i % 4] as unknown[];
+const patches = (i: number): unknown[] =>
+  [
+    [{ op: "Replace", path: "active", value: i % 2 ? "False" : "True" }],
+    [{ op: "Replace", path: "title", value: `Title ${i}` }],
+    [{ op: "replace", path: 'emails[type eq "work"].value', value: `mix-${i}@bench.example` }],
+    [
+      {
+        op: "replace",
+        value: { displayName: `Mix ${i}`, "name.familyName": `F${i}`, "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department": "Mix" },
+      },
+    ],
+  ][i % 4] as unknown[];
 
 export async function runMix(t: SeededTenant, options: MixOptions): Promise<MixResult> {
   const c = t.client;
@@ -65,9 +76,11 @@ export async function runMix(t: SeededTenant, options: MixOptions): Promise<MixR
   const deadline = started + options.seconds * 1000;
   let late = 0;
   if (options.mode === "closed") {
-    await Promise.all(Array.from({ length: options.workers }, async () => {
-      while (performance.now() < deadline) await pair();
-    }));
+    await Promise.all(
+      Array.from({ length: options.workers }, async () => {
+        while (performance.now() < deadline) await pair();
+      }),
+    );
   } else {
     const interval = 2000 / options.requestsPerSecond; // two requests per pair
     const inFlight = new Set<Promise<void>>();
@@ -76,7 +89,10 @@ export async function runMix(t: SeededTenant, options: MixOptions): Promise<MixR
       if (due >= deadline) break;
       const wait = due - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      if (inFlight.size >= 256) { late++; continue; }
+      if (inFlight.size >= 256) {
+        late++;
+        continue;
+      }
       const p: Promise<void> = pair().finally(() => inFlight.delete(p));
       inFlight.add(p);
     }
@@ -85,10 +101,18 @@ export async function runMix(t: SeededTenant, options: MixOptions): Promise<MixR
   const elapsed = (performance.now() - started) / 1000;
   const sorted = [...latencies].sort((a, b) => a - b);
   return {
-    users: t.size, mode: options.mode,
+    users: t.size,
+    mode: options.mode,
     load: options.mode === "closed" ? `${options.workers} workers` : `${options.requestsPerSecond} req/s offered`,
     offered: options.mode === "open" ? options.requestsPerSecond : undefined,
-    seconds: elapsed, requests: latencies.length, errors, rps: latencies.length / elapsed,
-    p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? NaN, late,
+    seconds: elapsed,
+    requests: latencies.length,
+    errors,
+    rps: latencies.length / elapsed,
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    max: sorted[sorted.length - 1] ?? NaN,
+    late,
   };
 }

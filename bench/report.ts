@@ -15,13 +15,18 @@ export function machineNotes(extra: string[] = []): string {
   let azurite = "unknown";
   try {
     azurite = (JSON.parse(readFileSync(require.resolve("azurite/package.json"), "utf8")) as { version: string }).version;
-  } catch { /* reported as unknown */ }
+  } catch {
+    /* reported as unknown */
+  }
   // scripts/azurite.ts preloads this when present: point lookups by RowKey index, as on the real service.
   const indexed = existsSync(path.resolve(__dirname, "..", "..", "scripts", "azurite-indexed-lookups.cjs"));
   return [
     `- Date: ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`,
     `- Machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? "unknown CPU"}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`,
-    `- Load average when written: ${os.loadavg().map((l) => l.toFixed(1)).join(", ")} (anything else running on the box competes for the same cores)`,
+    `- Load average when written: ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(", ")} (anything else running on the box competes for the same cores)`,
     `- Node ${process.version}; Azurite ${azurite} (Table, in memory, telemetry off${indexed ? ", point lookups indexed by scripts/azurite-indexed-lookups.cjs" : ""}) on loopback; the local host (node:http) in the bench's process`,
     ...extra.map((e) => `- ${e}`),
   ].join("\n");
@@ -44,9 +49,8 @@ export async function writeSection(file: string, id: string, markdown: string): 
   const block = `${marker(id, "start")}\n${markdown.trim()}\n${marker(id, "end")}`;
   const start = existing.indexOf(marker(id, "start"));
   const end = existing.indexOf(marker(id, "end"));
-  const next = start >= 0 && end > start
-    ? existing.slice(0, start) + block + existing.slice(end + marker(id, "end").length)
-    : `${existing.trimEnd()}\n\n${block}\n`;
+  const next =
+    start >= 0 && end > start ? existing.slice(0, start) + block + existing.slice(end + marker(id, "end").length) : `${existing.trimEnd()}\n\n${block}\n`;
   await fs.mkdir(path.dirname(file), { recursive: true });
   await fs.writeFile(file, next.endsWith("\n") ? next : `${next}\n`);
 }

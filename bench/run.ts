@@ -4,32 +4,13 @@
 // scenario's section of docs/performance.md. A scenario is a name, a section and a function that
 // returns Markdown: register new ones (groups) in SCENARIOS.
 import path from "node:path";
-import { Bench, startBench } from "./harness";
+import { startBench } from "./harness";
+import type { RunOptions, Scenario } from "./scenario";
 import { machineNotes, table, writeSection } from "./report";
 import { OperationResult, measureOperations, medianMs, seededTenant, tripsText } from "./users";
 import { MixResult, runMix } from "./mix";
 import { groupScenarios, groupTable } from "./groups";
 import { coldStart } from "./cold-start";
-
-export interface RunOptions {
-  quick: boolean;
-  sizes: number[];
-  seconds: number;
-  workers: number;
-  rates: number[];
-  samples: number;
-  groupSizes: number[];
-  write: boolean;
-}
-
-export interface ScenarioContext { bench: Bench; options: RunOptions; log: (line: string) => void }
-
-export interface Scenario {
-  name: string;
-  describe: string;
-  /** Markdown for this scenario's section of docs/performance.md (starting with a `##` heading). */
-  run(ctx: ScenarioContext): Promise<string>;
-}
 
 const TARGET_RPS = 25;
 const TARGET_P99_MS = 600;
@@ -50,18 +31,26 @@ const usersRoundTrips: Scenario = {
     const [first] = perSize;
     if (!first) throw new Error("users-round-trips: no data-set size to measure (--sizes)");
     const rows = first.map((op, i) => [
-      op.operation, op.target,
+      op.operation,
+      op.target,
       ...perSize.map((results) => tripsText(nth(results, i).trips)),
       ...perSize.map((results) => medianMs(nth(results, i).ms)),
       perSize.reduce((n, results) => n + nth(results, i).errors, 0),
     ]);
-    const header = ["Operation", "Target", ...sizes.map((s) => `Round trips, ${s.toLocaleString("en")} users`),
-      ...sizes.map((s) => `Median ms, ${s.toLocaleString("en")} users`), "Errors"];
+    const header = [
+      "Operation",
+      "Target",
+      ...sizes.map((s) => `Round trips, ${s.toLocaleString("en")} users`),
+      ...sizes.map((s) => `Median ms, ${s.toLocaleString("en")} users`),
+      "Errors",
+    ];
     const verdicts = targetVerdicts(bySize, sizes);
     return [
       "## Users: storage round trips per operation",
       "",
-      machineNotes([`${options.samples} sequential samples per operation and size (5 for the list page and the scan) after an unreported warm-up pass; users seeded through POST /Users, 16 in flight`]),
+      machineNotes([
+        `${options.samples} sequential samples per operation and size (5 for the list page and the scan) after an unreported warm-up pass; users seeded through POST /Users, 16 in flight`,
+      ]),
       "",
       table(header, rows),
       "",
@@ -85,7 +74,12 @@ function nth(results: OperationResult[], i: number): OperationResult {
 }
 
 function targetVerdicts(bySize: Map<number, OperationResult[]>, sizes: number[]): string[] {
-  const trips = (prefix: string) => sizes.flatMap((s) => resultsAt(bySize, s).filter((o) => o.operation.startsWith(prefix)).flatMap((o) => o.trips));
+  const trips = (prefix: string) =>
+    sizes.flatMap((s) =>
+      resultsAt(bySize, s)
+        .filter((o) => o.operation.startsWith(prefix))
+        .flatMap((o) => o.trips),
+    );
   const check = (label: string, values: number[], ok: (max: number) => boolean) => {
     const max = Math.max(...values);
     return `${label}: ${ok(max) ? "met" : "NOT met"} (max ${max} over ${values.length} requests at ${sizes.join(" and ")} users)`;
@@ -93,8 +87,10 @@ function targetVerdicts(bySize: Map<number, OperationResult[]>, sizes: number[])
   // Everything but the list page and the scan is a point operation and must not grow with the tenant.
   const point = (op: OperationResult) => !op.operation.startsWith("list") && !op.operation.includes("scan");
   const [firstSize] = sizes;
-  const same = sizes.length < 2 || firstSize === undefined || resultsAt(bySize, firstSize).every((op, i) =>
-    !point(op) || sizes.every((s) => tripsText(nth(resultsAt(bySize, s), i).trips) === tripsText(op.trips)));
+  const same =
+    sizes.length < 2 ||
+    firstSize === undefined ||
+    resultsAt(bySize, firstSize).every((op, i) => !point(op) || sizes.every((s) => tripsText(nth(resultsAt(bySize, s), i).trips) === tripsText(op.trips)));
   return [
     check("create = 1", trips("create"), (m) => m === 1),
     check("get by id = 1", trips("get by id"), (m) => m === 1),
@@ -119,12 +115,25 @@ const usersMix: Scenario = {
       }
     }
     const ms = (n: number) => n.toFixed(0);
-    const rows = results.map((r) => [r.users.toLocaleString("en"), r.load, r.seconds.toFixed(0), r.requests, r.errors,
-      r.rps.toFixed(1), ms(r.p50), ms(r.p95), ms(r.p99), ms(r.max), r.mode === "open" ? r.late : "—"]);
+    const rows = results.map((r) => [
+      r.users.toLocaleString("en"),
+      r.load,
+      r.seconds.toFixed(0),
+      r.requests,
+      r.errors,
+      r.rps.toFixed(1),
+      ms(r.p50),
+      ms(r.p95),
+      ms(r.p99),
+      ms(r.max),
+      r.mode === "open" ? r.late : "—",
+    ]);
     const sustained = results.filter((r) => r.mode === "open");
     const held = (r: MixResult) => r.rps >= 0.95 * (r.offered ?? 0) && r.p99 < TARGET_P99_MS && r.errors === 0 && r.late === 0;
-    const verdict = sustained.map((r) =>
-      `${r.users.toLocaleString("en")} users, ${r.load}: ${r.rps.toFixed(1)} req/s answered, p99 ${ms(r.p99)} ms, ${r.errors} errors → ${held(r) ? "held" : "NOT held"} with p99 < ${TARGET_P99_MS} ms`);
+    const verdict = sustained.map(
+      (r) =>
+        `${r.users.toLocaleString("en")} users, ${r.load}: ${r.rps.toFixed(1)} req/s answered, p99 ${ms(r.p99)} ms, ${r.errors} errors → ${held(r) ? "held" : "NOT held"} with p99 < ${TARGET_P99_MS} ms`,
+    );
     for (const size of options.sizes) {
       const ok = sustained.some((r) => r.users === size && r.rps >= TARGET_RPS && held(r));
       verdict.push(`target at ${size.toLocaleString("en")} users (≥ ${TARGET_RPS} req/s sustained, p99 < ${TARGET_P99_MS} ms): ${ok ? "met" : "NOT met"}`);
@@ -133,7 +142,7 @@ const usersMix: Scenario = {
       "## Users: Entra-like mix",
       "",
       machineNotes([
-        "Each step is Entra's matching query then the write it leads to: half `filter userName eq` (no match) + `POST /Users`, half `filter userName eq` (match) + `PATCH` (active \"False\"/\"True\", title, work e-mail by filter path, path-less replace); one tenant",
+        'Each step is Entra\'s matching query then the write it leads to: half `filter userName eq` (no match) + `POST /Users`, half `filter userName eq` (match) + `PATCH` (active "False"/"True", title, work e-mail by filter path, path-less replace); one tenant',
         `closed loop: ${options.workers} workers back to back (capacity); open loop: pairs started at a fixed offered rate regardless of answers (sustained load); latency per request`,
       ]),
       "",
@@ -164,7 +173,9 @@ const groups: Scenario = {
       groupTable(rows),
       "",
       `- adding/removing 1 member costs the same round trips and transactions at every size: ${constant("PATCH add 1 member") && constant("PATCH remove 1 member") ? "yes" : "NO"}`,
-      `- adding 1,000 members: ${at("PATCH add 1,000").map((r) => r.transactions).join(" / ")} transactions (⌈1000/49⌉ = ${Math.ceil(1000 / 49)})`,
+      `- adding 1,000 members: ${at("PATCH add 1,000")
+        .map((r) => r.transactions)
+        .join(" / ")} transactions (⌈1000/49⌉ = ${Math.ceil(1000 / 49)})`,
       `- lookup and members-excluded read the same at every size: ${constant("GET /Groups?filter") && constant("GET /Groups/{id}?excluded") ? "yes" : "NO"}`,
       `- slowest answered request: ${(slowest / 1000).toFixed(1)} s (Entra times out at 60 s): ${slowest < 60_000 ? "met" : "NOT met"}`,
     ].join("\n");
@@ -178,7 +189,11 @@ export function parseArgs(argv: string[]): { options: RunOptions; only?: string[
     const i = argv.indexOf(`--${name}`);
     return i >= 0 ? argv[i + 1] : undefined;
   };
-  const numbers = (name: string) => value(name)?.split(",").map(Number).filter((n) => Number.isFinite(n) && n > 0);
+  const numbers = (name: string) =>
+    value(name)
+      ?.split(",")
+      .map(Number)
+      .filter((n) => Number.isFinite(n) && n > 0);
   const quick = argv.includes("--quick");
   const options: RunOptions = {
     quick,
@@ -190,7 +205,13 @@ export function parseArgs(argv: string[]): { options: RunOptions; only?: string[
     groupSizes: numbers("group-sizes") ?? (quick ? [1, 1000] : [1, 100_000]),
     write: !argv.includes("--no-write"),
   };
-  return { options, only: value("only")?.split(",").map((s) => s.trim()).filter(Boolean) };
+  return {
+    options,
+    only: value("only")
+      ?.split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  };
 }
 
 async function main(): Promise<void> {

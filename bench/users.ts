@@ -2,8 +2,18 @@
 // (x-storage-round-trips) and client-side latency of each operation Entra sends.
 import { Bench, BenchClient, PATCH_OP, entraUser, filterQuery, inParallel, percentile } from "./harness";
 
-export interface SeededUser { id: string; userName: string; externalId: string }
-export interface SeededTenant { size: number; client: BenchClient; users: SeededUser[]; seedSeconds: number; newKey(): string }
+export interface SeededUser {
+  id: string;
+  userName: string;
+  externalId: string;
+}
+export interface SeededTenant {
+  size: number;
+  client: BenchClient;
+  users: SeededUser[];
+  seedSeconds: number;
+  newKey(): string;
+}
 
 const seeded = new Map<number, Promise<SeededTenant>>();
 
@@ -55,29 +65,74 @@ export async function measureOperations(t: SeededTenant, samples: number): Promi
   const c = t.client;
   const created: string[] = [];
   const ops: Array<{ operation: string; target: string; expect: number; run: (i: number) => ReturnType<BenchClient["call"]> }> = [
-    { operation: "create (POST /Users)", target: "1", expect: 201, run: async () => {
-      const r = await c.call<{ id: string }>("POST", "/Users", entraUser(t.newKey()));
-      if (r.status === 201) created.push(r.body.id);
-      return r;
-    } },
+    {
+      operation: "create (POST /Users)",
+      target: "1",
+      expect: 201,
+      run: async () => {
+        const r = await c.call<{ id: string }>("POST", "/Users", entraUser(t.newKey()));
+        if (r.status === 201) created.push(r.body.id);
+        return r;
+      },
+    },
     { operation: "get by id", target: "1", expect: 200, run: (i) => c.call("GET", `/Users/${pick(t.users, i).id}`) },
-    { operation: "filter userName eq (match)", target: "1 (≤ 2)", expect: 200,
-      run: (i) => c.call("GET", `/Users${filterQuery(`userName eq "${pick(t.users, i).userName.toUpperCase()}"`)}`) },
-    { operation: "filter userName eq (no match: Test Connection)", target: "1 (≤ 2)", expect: 200,
-      run: (i) => c.call("GET", `/Users${filterQuery(`userName eq "nobody-${i}@bench.example"`)}`) },
-    { operation: "filter externalId eq", target: "—", expect: 200,
-      run: (i) => c.call("GET", `/Users${filterQuery(`externalId eq "${pick(t.users, i).externalId}"`)}`) },
-    { operation: "filter id eq and manager eq (§1.6)", target: "—", expect: 200,
-      run: (i) => c.call("GET", `/Users${filterQuery(`id eq "${pick(t.users, i).id}" and manager eq "${pick(t.users, i + 1).id}"`)}&attributes=id`) },
-    { operation: "PATCH (Replace title, legacy dialect)", target: "2", expect: 200,
-      run: (i) => c.call("PATCH", `/Users/${pick(t.users, i).id}`, { schemas: [PATCH_OP], Operations: [{ op: "Replace", path: "title", value: `T${i}` }] }) },
-    { operation: "PATCH (path-less replace, aadOptscim062020)", target: "2", expect: 200,
-      run: (i) => c.call("PATCH", `/Users/${pick(t.users, i).id}`, { schemas: [PATCH_OP], Operations: [{ op: "replace", value: { displayName: `D${i}`, "name.givenName": `G${i}`, active: true } }] }) },
-    { operation: "PUT", target: "—", expect: 200,
-      run: (i) => { const u = pick(t.users, i); return c.call("PUT", `/Users/${u.id}`, { userName: u.userName, externalId: u.externalId, displayName: `P${i}`, active: true }); } },
+    {
+      operation: "filter userName eq (match)",
+      target: "1 (≤ 2)",
+      expect: 200,
+      run: (i) => c.call("GET", `/Users${filterQuery(`userName eq "${pick(t.users, i).userName.toUpperCase()}"`)}`),
+    },
+    {
+      operation: "filter userName eq (no match: Test Connection)",
+      target: "1 (≤ 2)",
+      expect: 200,
+      run: (i) => c.call("GET", `/Users${filterQuery(`userName eq "nobody-${i}@bench.example"`)}`),
+    },
+    {
+      operation: "filter externalId eq",
+      target: "—",
+      expect: 200,
+      run: (i) => c.call("GET", `/Users${filterQuery(`externalId eq "${pick(t.users, i).externalId}"`)}`),
+    },
+    {
+      operation: "filter id eq and manager eq (§1.6)",
+      target: "—",
+      expect: 200,
+      run: (i) => c.call("GET", `/Users${filterQuery(`id eq "${pick(t.users, i).id}" and manager eq "${pick(t.users, i + 1).id}"`)}&attributes=id`),
+    },
+    {
+      operation: "PATCH (Replace title, legacy dialect)",
+      target: "2",
+      expect: 200,
+      run: (i) => c.call("PATCH", `/Users/${pick(t.users, i).id}`, { schemas: [PATCH_OP], Operations: [{ op: "Replace", path: "title", value: `T${i}` }] }),
+    },
+    {
+      operation: "PATCH (path-less replace, aadOptscim062020)",
+      target: "2",
+      expect: 200,
+      run: (i) =>
+        c.call("PATCH", `/Users/${pick(t.users, i).id}`, {
+          schemas: [PATCH_OP],
+          Operations: [{ op: "replace", value: { displayName: `D${i}`, "name.givenName": `G${i}`, active: true } }],
+        }),
+    },
+    {
+      operation: "PUT",
+      target: "—",
+      expect: 200,
+      run: (i) => {
+        const u = pick(t.users, i);
+        return c.call("PUT", `/Users/${u.id}`, { userName: u.userName, externalId: u.externalId, displayName: `P${i}`, active: true });
+      },
+    },
     { operation: "DELETE", target: "—", expect: 204, run: (i) => c.call("DELETE", `/Users/${created[i] ?? "not-created"}`) }, // its create failed: 404, counted as an error
     { operation: "list page (startIndex=1&count=100)", target: "—", expect: 200, run: () => c.call("GET", "/Users?startIndex=1&count=100") },
-    { operation: "filter displayName sw (scan)", target: "—", expect: 200, run: (i) => c.call("GET", `/Users${filterQuery(`displayName sw "Bench User ${i}"`)}`) },
+    {
+      operation: "filter displayName sw (scan)",
+      target: "—",
+      expect: 200,
+      run: (i) => c.call("GET", `/Users${filterQuery(`displayName sw "Bench User ${i}"`)}`),
+    },
   ];
   const results: OperationResult[] = [];
   for (const op of ops) {
@@ -102,5 +157,8 @@ export function tripsText(trips: number[]): string {
 }
 
 export function medianMs(ms: number[]): string {
-  return percentile([...ms].sort((a, b) => a - b), 50).toFixed(1);
+  return percentile(
+    [...ms].sort((a, b) => a - b),
+    50,
+  ).toFixed(1);
 }

@@ -4,13 +4,11 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 
-export const AZURITE_ACCOUNT_KEY =
-  "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+export const AZURITE_ACCOUNT_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
 export function azuriteConnectionString(port: number): string {
   return (
-    "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
-    `AccountKey=${AZURITE_ACCOUNT_KEY};TableEndpoint=http://127.0.0.1:${port}/devstoreaccount1;`
+    "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" + `AccountKey=${AZURITE_ACCOUNT_KEY};TableEndpoint=http://127.0.0.1:${port}/devstoreaccount1;`
   );
 }
 
@@ -28,12 +26,18 @@ export function freePort(): Promise<number> {
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(port, "127.0.0.1");
-    socket.once("connect", () => { socket.destroy(); resolve(true); });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once("error", () => resolve(false));
   });
 }
 
-export interface AzuriteOptions { port?: number; location?: string }
+export interface AzuriteOptions {
+  port?: number;
+  location?: string;
+}
 
 /** Spawns azurite-table (telemetry off, loopback). In memory unless a location is given. */
 export async function startAzurite(options: AzuriteOptions = {}): Promise<{ child: ChildProcess; port: number; connectionString: string }> {
@@ -43,12 +47,29 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<{ chil
   // Keep point operations independent of partition size, as on the real service (see the preload's header).
   // The .cjs sits beside this file in the source tree; the compiled copy in dist/scripts finds it two levels up.
   const preload = [__dirname, path.join(__dirname, "../../scripts")].map((d) => path.join(d, "azurite-indexed-lookups.cjs")).find((f) => fs.existsSync(f));
-  const child = spawn(process.execPath, [...(preload ? ["-r", preload] : []), bin, ...storage, "--disableTelemetry", "--skipApiVersionCheck", "--silent",
-    "--tableHost", "127.0.0.1", "--tablePort", String(port)], { stdio: "ignore" });
+  const child = spawn(
+    process.execPath,
+    [
+      ...(preload ? ["-r", preload] : []),
+      bin,
+      ...storage,
+      "--disableTelemetry",
+      "--skipApiVersionCheck",
+      "--silent",
+      "--tableHost",
+      "127.0.0.1",
+      "--tablePort",
+      String(port),
+    ],
+    { stdio: "ignore" },
+  );
   const deadline = Date.now() + 20_000;
   while (!(await canConnect(port))) {
     if (child.exitCode !== null) throw new Error(`Azurite exited early with code ${child.exitCode}`);
-    if (Date.now() > deadline) { child.kill(); throw new Error("Azurite did not start within 20 s"); }
+    if (Date.now() > deadline) {
+      child.kill();
+      throw new Error("Azurite did not start within 20 s");
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   return { child, port, connectionString: azuriteConnectionString(port) };
@@ -59,7 +80,9 @@ export async function stopAzurite(child: ChildProcess | undefined): Promise<void
   const exited = new Promise((r) => child.once("exit", r));
   child.kill("SIGTERM");
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise((r) => { timer = setTimeout(() => r("timeout"), 5000); });
+  const timeout = new Promise((r) => {
+    timer = setTimeout(() => r("timeout"), 5000);
+  });
   if ((await Promise.race([exited, timeout])) === "timeout") child.kill("SIGKILL");
   clearTimeout(timer);
 }

@@ -41,9 +41,16 @@ const common = { bundle: true, platform: "node", target: "node20", format: "cjs"
 const lazyPackages = (notices) => ({
   name: "lazy-packages",
   setup(build) {
-    const filter = new RegExp(`^(${Object.keys(LAZY).map((p) => p.replace(/[/.]/g, "\\$&")).join("|")})$`);
+    const filter = new RegExp(
+      `^(${Object.keys(LAZY)
+        .map((p) => p.replace(/[/.]/g, "\\$&"))
+        .join("|")})$`,
+    );
     build.onResolve({ filter }, (args) => {
-      if (args.kind !== "require-call") notices.add(`${path.relative(ROOT, args.importer)} imports ${args.path} at the top, so it loads with the entry module; import it with \`import type\` and require() it where it is used.`);
+      if (args.kind !== "require-call")
+        notices.add(
+          `${path.relative(ROOT, args.importer)} imports ${args.path} at the top, so it loads with the entry module; import it with \`import type\` and require() it where it is used.`,
+        );
       return { path: `./${LAZY[args.path]}.js`, external: true };
     });
   },
@@ -57,23 +64,27 @@ export async function build({ outdir = path.join(ROOT, "dist"), only } = {}) {
   rmSync(outdir, { recursive: true, force: true });
 
   const notices = new Set();
-  const builds = names.map((name) => esbuild.build({
-    ...common,
-    entryPoints: { [name]: ENTRIES[name] },
-    outdir,
-    external: EXTERNAL,
-    plugins: name === "functions/index" ? [lazyPackages(notices)] : [],
-    metafile: true,
-  }));
+  const builds = names.map((name) =>
+    esbuild.build({
+      ...common,
+      entryPoints: { [name]: ENTRIES[name] },
+      outdir,
+      external: EXTERNAL,
+      plugins: name === "functions/index" ? [lazyPackages(notices)] : [],
+      metafile: true,
+    }),
+  );
   if (names.includes("functions/index")) {
     for (const [pkg, file] of Object.entries(LAZY)) {
-      builds.push(esbuild.build({
-        ...common,
-        stdin: { contents: `module.exports = require(${JSON.stringify(pkg)});`, resolveDir: ROOT, sourcefile: `${file}.js`, loader: "js" },
-        outfile: path.join(outdir, "functions", `${file}.js`),
-        external: EXTERNAL,
-        metafile: true,
-      }));
+      builds.push(
+        esbuild.build({
+          ...common,
+          stdin: { contents: `module.exports = require(${JSON.stringify(pkg)});`, resolveDir: ROOT, sourcefile: `${file}.js`, loader: "js" },
+          outfile: path.join(outdir, "functions", `${file}.js`),
+          external: EXTERNAL,
+          metafile: true,
+        }),
+      );
     }
   }
   const results = await Promise.all(builds);
@@ -89,7 +100,10 @@ function argValue(argv, name) {
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const argv = process.argv.slice(2);
   const outdir = argValue(argv, "outdir");
-  const only = argValue(argv, "only")?.split(",").map((s) => s.trim()).filter(Boolean);
+  const only = argValue(argv, "only")
+    ?.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   build({ outdir: outdir && path.resolve(outdir), only }).then(
     (result) => {
       // stderr: `npm run credentials -- … --json` builds first, and its stdout must stay the CLI's.

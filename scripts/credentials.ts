@@ -9,4 +9,10 @@ import { Io, main } from "./credential-commands";
 const io: Io = { out: (line) => console.log(line), err: (line) => console.error(line) };
 Promise.resolve()
   .then(() => main(process.argv.slice(2), io, createService(settingsFromEnvironment())))
-  .then((code) => process.exit(code), (e: unknown) => { console.error(`error: ${e instanceof Error ? e.message : String(e)}`); process.exit(1); });
+  .then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
+      process.exit(1);
+    },
+  );

@@ -26,12 +26,17 @@ async function main(): Promise<void> {
   const service = createService(settings);
   await service.store.ready(); // fails here, with the reason, if the configured storage is unreachable
   const host = await startLocalHost(service.pipeline, {
-    port: Number(environmentValue("PORT") ?? 7071), maxBodyBytes: settings.maxBodyBytes, onError: (line) => console.error(line),
+    port: Number(environmentValue("PORT") ?? 7071),
+    maxBodyBytes: settings.maxBodyBytes,
+    onError: (line) => console.error(line),
   });
 
   // A development token is kept in .local/dev-token so restarts print the same one.
   const tokenFile = path.resolve(".local/dev-token");
-  let token = await fs.readFile(tokenFile, "utf8").then((t) => t.trim(), () => "");
+  let token = await fs.readFile(tokenFile, "utf8").then(
+    (t) => t.trim(),
+    () => "",
+  );
   const id = /^sft_([0-9a-f]{16})\./.exec(token)?.[1];
   const existing = id ? await service.credentials.get(id) : undefined;
   if (!existing || existing.revokedAt) {

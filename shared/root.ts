@@ -51,9 +51,18 @@ export function createService(config: Config, options: ServiceOptions = {}): Ser
   const credentials = credentialStore(config, secretClients);
   const keys = signingKeyStore(config, secretClients);
   const auth = createAuthContext({
-    settings: config, credentialStore: credentials, signingKeyStore: keys,
-    replay: store.assertionReplays, log: new AuthLog(options.authLog ?? ((line) => console.warn(line))),
+    settings: config,
+    credentialStore: credentials,
+    signingKeyStore: keys,
+    replay: store.assertionReplays,
+    log: new AuthLog(options.authLog ?? ((line) => console.warn(line))),
   });
-  const pipeline = createPipeline({ auth, store, maxBodyBytes: config.maxBodyBytes, log, ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}) });
+  const pipeline = createPipeline({
+    auth,
+    store,
+    maxBodyBytes: config.maxBodyBytes,
+    log,
+    ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}),
+  });
   return { config, store, credentials, signingKeyStore: keys, auth, log, pipeline };
 }

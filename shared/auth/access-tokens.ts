@@ -6,7 +6,10 @@ import { SignJWT, decodeProtectedHeader, jwtVerify } from "jose";
 import { AuthRejected, fromJoseError } from "./rejection";
 import { SIGNING_ALG, SigningKeys } from "./signing-keys";
 
-export interface TokenAudience { issuer: string; audience: string }
+export interface TokenAudience {
+  issuer: string;
+  audience: string;
+}
 
 /** `iss` is the public base URL; `aud` is the SCIM base under it. */
 export const tokenAudience = (origin: string): TokenAudience => ({ issuer: origin, audience: `${origin}/scim/v2` });
@@ -19,7 +22,10 @@ export interface AccessTokenSubject {
   scope: string;
 }
 
-export interface AccessTokenClaims extends AccessTokenSubject { jti: string; expiresAt: number }
+export interface AccessTokenClaims extends AccessTokenSubject {
+  jti: string;
+  expiresAt: number;
+}
 
 export const ACCESS_TOKEN_TYPE = "at+jwt";
 const CLOCK_SKEW_SECONDS = 30; // our own instances: small drift only
@@ -29,8 +35,12 @@ export async function mintAccessToken(keys: SigningKeys, who: AccessTokenSubject
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ client_id: who.clientId, tenant: who.tenant, cred: who.credentialId, scope: who.scope })
     .setProtectedHeader({ alg: SIGNING_ALG, kid: key.kid, typ: ACCESS_TOKEN_TYPE })
-    .setIssuer(aud.issuer).setAudience(aud.audience).setSubject(who.clientId).setJti(randomUUID())
-    .setIssuedAt(now).setExpirationTime(now + lifetimeSeconds)
+    .setIssuer(aud.issuer)
+    .setAudience(aud.audience)
+    .setSubject(who.clientId)
+    .setJti(randomUUID())
+    .setIssuedAt(now)
+    .setExpirationTime(now + lifetimeSeconds)
     .sign(key.privateKey);
 }
 
@@ -48,8 +58,12 @@ export async function verifyAccessToken(token: string, keys: SigningKeys, aud: T
   if (!key) throw AuthRejected.because("unknown-kid");
   try {
     const { payload } = await jwtVerify(token, key, {
-      issuer: aud.issuer, audience: aud.audience, algorithms: [SIGNING_ALG], typ: ACCESS_TOKEN_TYPE,
-      clockTolerance: CLOCK_SKEW_SECONDS, requiredClaims: ["sub", "jti", "iat", "exp", "tenant", "cred"],
+      issuer: aud.issuer,
+      audience: aud.audience,
+      algorithms: [SIGNING_ALG],
+      typ: ACCESS_TOKEN_TYPE,
+      clockTolerance: CLOCK_SKEW_SECONDS,
+      requiredClaims: ["sub", "jti", "iat", "exp", "tenant", "cred"],
     });
     const { sub, jti, exp, tenant, cred, scope } = payload as Record<string, unknown>;
     if (typeof sub !== "string" || typeof tenant !== "string" || typeof cred !== "string" || typeof jti !== "string") {

@@ -22,7 +22,10 @@ export interface ReplayGuard {
   firstUse(key: string, expiresAt: Date): Promise<boolean>;
 }
 
-export interface AssertionChecks { jwks: JwksCache; replay: ReplayGuard }
+export interface AssertionChecks {
+  jwks: JwksCache;
+  replay: ReplayGuard;
+}
 
 /** The replay key: `jti` scoped by issuer; an assertion without `jti` is keyed by its own digest. */
 export function replayKey(issuer: string, jti: string | undefined, assertion: string): string {
@@ -45,8 +48,13 @@ export async function verifyClientAssertion(assertion: string, fed: Federation, 
   let claims: Record<string, unknown>;
   try {
     ({ payload: claims } = await jwtVerify(assertion, (h) => deps.jwks.keyFor(jwksUri, h), {
-      issuer: fed.issuer, audience: fed.audience, subject: fed.subject, algorithms: ALGORITHMS,
-      clockTolerance: CLOCK_SKEW_SECONDS, maxTokenAge: MAX_ASSERTION_LIFETIME_SECONDS, requiredClaims: ["exp", "iat"],
+      issuer: fed.issuer,
+      audience: fed.audience,
+      subject: fed.subject,
+      algorithms: ALGORITHMS,
+      clockTolerance: CLOCK_SKEW_SECONDS,
+      maxTokenAge: MAX_ASSERTION_LIFETIME_SECONDS,
+      requiredClaims: ["exp", "iat"],
     }));
   } catch (e) {
     const rejected = fromJoseError(e, ids);

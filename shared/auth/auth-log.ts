@@ -35,10 +35,17 @@ export class AuthLog {
     if (last !== undefined && now - last < WARN_EVERY_MS) return;
     if (this.warned.size > 10_000) this.warned.clear();
     this.warned.set(r.id, now);
-    this.sink(JSON.stringify({
-      event: "auth.credential-expiring", at: new Date(now).toISOString(), credentialId: r.id, kind: r.kind,
-      tenant: r.tenant, expiresAt: r.expiresAt, daysLeft: Math.floor(left / 86_400_000),
-    }));
+    this.sink(
+      JSON.stringify({
+        event: "auth.credential-expiring",
+        at: new Date(now).toISOString(),
+        credentialId: r.id,
+        kind: r.kind,
+        tenant: r.tenant,
+        expiresAt: r.expiresAt,
+        daysLeft: Math.floor(left / 86_400_000),
+      }),
+    );
   }
 
   /** Operational notes that carry no secret (signing key created, JWKS refreshed). */

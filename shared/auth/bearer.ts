@@ -65,7 +65,8 @@ export async function authenticateStaticToken(token: string, credentials: Cached
   // Hash and compare even when the id is unknown, so timing does not tell which ids exist.
   const matches = sameHash(hashSecret(token), record?.kind === "token" ? record.hash : DUMMY_HASH);
   const ids = { credentialId: parsed?.id };
-  if (!record || record.kind !== "token" || !matches) throw AuthRejected.because(record ? "bad-secret" : parsed ? "unknown-credential" : "malformed-token", ids);
+  if (!record || record.kind !== "token" || !matches)
+    throw AuthRejected.because(record ? "bad-secret" : parsed ? "unknown-credential" : "malformed-token", ids);
   if (record.revokedAt) throw AuthRejected.because("revoked", ids, "The bearer token has been revoked.");
   if (!isActive(record)) throw AuthRejected.because("expired", ids, "The bearer token has expired.");
   log.expiringSoon(record, EXPIRY_WARNING_DAYS);
@@ -87,7 +88,8 @@ async function authenticateJwt(token: string, unverified: JWTPayload, req: AuthR
   if (client?.kind !== "client" || client.tenant !== claims.tenant) throw AuthRejected.because("unknown-credential", ids);
   if (!isActive(client)) throw AuthRejected.because("revoked", ids, "The OAuth client has been revoked.");
   if (claims.credentialId.startsWith("wif-")) {
-    if (client.federation?.id !== claims.credentialId.slice(4)) throw AuthRejected.because("revoked", ids, "The federation that issued this token was removed.");
+    if (client.federation?.id !== claims.credentialId.slice(4))
+      throw AuthRejected.because("revoked", ids, "The federation that issued this token was removed.");
   } else {
     const secret = await auth.credentials.get(claims.credentialId);
     if (secret?.kind !== "client-secret" || secret.clientId !== client.id) throw AuthRejected.because("unknown-credential", ids);

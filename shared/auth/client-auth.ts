@@ -12,15 +12,17 @@ import type { AuthLog } from "./auth-log";
 export const validClientId = (value: string | undefined) => (value && CREDENTIAL_ID.test(value) ? value : undefined);
 
 /** 2 cached lookups (client, secret), made whether or not either exists. */
-export async function authenticateClientSecret(clientIdParam: string | undefined, secret: string, credentials: CachedCredentials,
-  scope: string, log: AuthLog): Promise<AccessTokenSubject> {
+export async function authenticateClientSecret(
+  clientIdParam: string | undefined,
+  secret: string,
+  credentials: CachedCredentials,
+  scope: string,
+  log: AuthLog,
+): Promise<AccessTokenSubject> {
   const clientId = validClientId(clientIdParam);
   const parsed = parseClientSecret(secret);
   const ids = { clientId, credentialId: parsed?.id };
-  const [client, record] = await Promise.all([
-    clientId ? credentials.get(clientId) : undefined,
-    parsed ? credentials.get(parsed.id) : undefined,
-  ]);
+  const [client, record] = await Promise.all([clientId ? credentials.get(clientId) : undefined, parsed ? credentials.get(parsed.id) : undefined]);
   const stored = record?.kind === "client-secret" ? record.hash : undefined;
   const matches = sameHash(hashSecret(secret), stored ?? DUMMY_HASH);
   if (client?.kind !== "client") throw AuthRejected.because("unknown-credential", ids);
@@ -36,8 +38,13 @@ export async function authenticateClientSecret(clientIdParam: string | undefined
 }
 
 /** 1 cached lookup (client), then the assertion checks (JWKS from cache, 1 Table insert for replay). */
-export async function authenticateClientAssertion(clientIdParam: string | undefined, assertion: string, credentials: CachedCredentials,
-  checks: AssertionChecks, scope: string): Promise<AccessTokenSubject> {
+export async function authenticateClientAssertion(
+  clientIdParam: string | undefined,
+  assertion: string,
+  credentials: CachedCredentials,
+  checks: AssertionChecks,
+  scope: string,
+): Promise<AccessTokenSubject> {
   const clientId = validClientId(clientIdParam);
   if (!clientId) throw AuthRejected.because(clientIdParam ? "unknown-credential" : "missing-credentials");
   const client = await credentials.get(clientId);

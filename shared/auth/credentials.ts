@@ -26,16 +26,24 @@ export interface CredentialStore {
 /** Local development store: a JSON file written atomically. */
 export class FileCredentialStore implements CredentialStore {
   constructor(readonly file: string) {}
-  get description() { return `local file ${this.file}`; }
+  get description() {
+    return `local file ${this.file}`;
+  }
 
   private async read(): Promise<CredentialRecord[]> {
     const text = await readFileIfPresent(this.file);
     return text === undefined ? [] : (JSON.parse(text) as { credentials: CredentialRecord[] }).credentials;
   }
 
-  async get(id: string) { return (await this.read()).find((c) => c.id === id); }
-  async list() { return this.read(); }
-  async listSummaries() { return (await this.read()).map(summarize); }
+  async get(id: string) {
+    return (await this.read()).find((c) => c.id === id);
+  }
+  async list() {
+    return this.read();
+  }
+  async listSummaries() {
+    return (await this.read()).map(summarize);
+  }
   async put(record: CredentialRecord) {
     const all = (await this.read()).filter((c) => c.id !== record.id);
     await writeFileAtomically(this.file, JSON.stringify({ credentials: [...all, record] }, null, 2) + "\n");
@@ -53,10 +61,15 @@ const SECRET_PREFIX = "cred-";
 /** Azure Key Vault store: secret `cred-<id>` holds the record as JSON; tags repeat what listing needs. */
 export class KeyVaultCredentialStore implements CredentialStore {
   private readonly client: SecretClient;
-  constructor(readonly vaultUri: string, client: SecretClient) {
+  constructor(
+    readonly vaultUri: string,
+    client: SecretClient,
+  ) {
     this.client = client;
   }
-  get description() { return `Key Vault ${this.vaultUri}`; }
+  get description() {
+    return `Key Vault ${this.vaultUri}`;
+  }
 
   /** 1 Key Vault GET (latest version). */
   async get(id: string): Promise<CredentialRecord | undefined> {
@@ -95,7 +108,10 @@ export class KeyVaultCredentialStore implements CredentialStore {
         continue;
       }
       out.push({
-        id, kind: tags.kind as CredentialKind, tenant: tags.tenant, revoked: tags.revoked === "true" || props.enabled === false,
+        id,
+        kind: tags.kind as CredentialKind,
+        tenant: tags.tenant,
+        revoked: tags.revoked === "true" || props.enabled === false,
         ...(tags.client ? { clientId: tags.client } : {}),
         ...(props.expiresOn ? { expiresAt: props.expiresOn.toISOString() } : {}),
       });
@@ -109,7 +125,8 @@ export class KeyVaultCredentialStore implements CredentialStore {
       contentType: "application/json",
       expiresOn: record.expiresAt ? new Date(record.expiresAt) : undefined,
       tags: {
-        kind: record.kind, tenant: record.tenant,
+        kind: record.kind,
+        tenant: record.tenant,
         ...(record.kind === "client-secret" ? { client: record.clientId } : {}),
         ...(record.revokedAt ? { revoked: "true" } : {}),
       },
@@ -131,7 +148,11 @@ export class KeyVaultCredentialStore implements CredentialStore {
 }
 
 /** Where credential records live, from the settings: Key Vault when a vault is configured, else the local file. */
-export interface CredentialSettings { keyVaultUri?: string; localCredentialsFile: string; managedIdentityClientId?: string }
+export interface CredentialSettings {
+  keyVaultUri?: string;
+  localCredentialsFile: string;
+  managedIdentityClientId?: string;
+}
 
 export function credentialStore(s: CredentialSettings, secretClients: SecretClientFactory): CredentialStore {
   return s.keyVaultUri
@@ -148,7 +169,11 @@ export const fresh = (at: number, ms: number, now = Date.now()) => now - at >= 0
  */
 export class CachedCredentials {
   private readonly entries = new Map<string, { at: number; value: Promise<CredentialRecord | undefined> }>();
-  constructor(readonly store: CredentialStore, readonly ttlSeconds: number, private readonly maxEntries = 10_000) {}
+  constructor(
+    readonly store: CredentialStore,
+    readonly ttlSeconds: number,
+    private readonly maxEntries = 10_000,
+  ) {}
 
   get(id: string): Promise<CredentialRecord | undefined> {
     const now = Date.now();

@@ -11,10 +11,7 @@ import { AuthRejected, fromJoseError } from "./rejection";
 export const ENTRA_PROVISIONING_APP_ID = "8adf8e6e-67b2-4cf2-a259-e3dc5476c621";
 export const entraV1Issuer = (entraTenantId: string) => `https://sts.windows.net/${entraTenantId.toLowerCase()}/`;
 
-const ISSUERS = [
-  /^https:\/\/sts\.windows\.net\/([0-9a-f-]{36})\/$/i,
-  /^https:\/\/login\.microsoftonline\.com\/([0-9a-f-]{36})\/v2\.0$/i,
-];
+const ISSUERS = [/^https:\/\/sts\.windows\.net\/([0-9a-f-]{36})\/$/i, /^https:\/\/login\.microsoftonline\.com\/([0-9a-f-]{36})\/v2\.0$/i];
 
 /** The Entra tenant id named by an (unverified) issuer, when it has an Entra issuer's shape. */
 export function entraTenantOfIssuer(iss: unknown): string | undefined {
@@ -29,8 +26,12 @@ export function entraTenantOfIssuer(iss: unknown): string | undefined {
 const CLOCK_SKEW_SECONDS = 300;
 
 /** Verifies an Entra-issued bearer token; returns the tenant and the option's record id. 1 cached lookup. */
-export async function verifyEntraToken(token: string, unverified: JWTPayload, credentials: CachedCredentials, jwks: JwksCache):
-  Promise<{ tenant: string; credentialId: string; expiresAt?: string }> {
+export async function verifyEntraToken(
+  token: string,
+  unverified: JWTPayload,
+  credentials: CachedCredentials,
+  jwks: JwksCache,
+): Promise<{ tenant: string; credentialId: string; expiresAt?: string }> {
   const tid = entraTenantOfIssuer(unverified.iss);
   if (!tid) throw AuthRejected.because("wrong-issuer");
   const id = entraTokenRecordId(tid);
@@ -39,7 +40,10 @@ export async function verifyEntraToken(token: string, unverified: JWTPayload, cr
   if (!isActive(record)) throw AuthRejected.because("revoked", { credentialId: id });
   try {
     const { payload } = await jwtVerify(token, (h) => jwks.keyFor(record.jwksUri ?? entraJwksUri(tid), h), {
-      issuer: record.issuer, audience: record.audience, algorithms: ["RS256"], clockTolerance: CLOCK_SKEW_SECONDS,
+      issuer: record.issuer,
+      audience: record.audience,
+      algorithms: ["RS256"],
+      clockTolerance: CLOCK_SKEW_SECONDS,
       requiredClaims: ["exp"],
     });
     if (typeof payload.tid === "string" && payload.tid.toLowerCase() !== tid) throw AuthRejected.because("wrong-tenant", { credentialId: id });

@@ -20,13 +20,22 @@ function summaries(auth: AuthContext): Promise<CredentialSummary[]> {
   return value;
 }
 
-export interface ExpiringCredential { id: string; kind: string; clientId?: string; expiresAt: string; daysLeft: number }
+export interface ExpiringCredential {
+  id: string;
+  kind: string;
+  clientId?: string;
+  expiresAt: string;
+  daysLeft: number;
+}
 
 export function expiringCredentials(all: CredentialSummary[], days: number, now = Date.now()): ExpiringCredential[] {
   return all
     .flatMap((s) => (!s.revoked && s.expiresAt && Date.parse(s.expiresAt) > now && expiresWithin(s, days, now) ? [{ ...s, expiresAt: s.expiresAt }] : []))
     .map((s) => ({
-      id: s.id, kind: s.kind, ...(s.clientId ? { clientId: s.clientId } : {}), expiresAt: s.expiresAt,
+      id: s.id,
+      kind: s.kind,
+      ...(s.clientId ? { clientId: s.clientId } : {}),
+      expiresAt: s.expiresAt,
       daysLeft: Math.floor((Date.parse(s.expiresAt) - now) / 86_400_000),
     }))
     .sort((a, b) => a.expiresAt.localeCompare(b.expiresAt));

@@ -19,14 +19,24 @@ export function isAcceptableJwksUri(uri: string): boolean {
   }
 }
 
-interface Entry { resolve?: ReturnType<typeof createLocalJWKSet>; fetchedAt: number; attemptedAt: number; inflight?: Promise<void> }
+interface Entry {
+  resolve?: ReturnType<typeof createLocalJWKSet>;
+  fetchedAt: number;
+  attemptedAt: number;
+  inflight?: Promise<void>;
+}
 
 const MAX_BYTES = 512 * 1024;
 
 export class JwksCache {
   private readonly entries = new Map<string, Entry>();
 
-  constructor(private readonly log: AuthLog, private readonly maxAgeMs = 24 * 3_600_000, private readonly minRefreshMs = 60_000, private readonly timeoutMs = 5_000) {}
+  constructor(
+    private readonly log: AuthLog,
+    private readonly maxAgeMs = 24 * 3_600_000,
+    private readonly minRefreshMs = 60_000,
+    private readonly timeoutMs = 5_000,
+  ) {}
 
   /** The verification key for a JWS header; throws AuthRejected (unknown-kid / jwks-unavailable). */
   async keyFor(uri: string, header: JWSHeaderParameters): Promise<CryptoKey> {
@@ -51,16 +61,23 @@ export class JwksCache {
 
   /** True when a fetch ran (and succeeded) for this call. */
   private async refresh(uri: string, entry: Entry, stale: boolean): Promise<boolean> {
-    if (entry.inflight) { await entry.inflight.catch(() => undefined); return entry.resolve !== undefined; }
+    if (entry.inflight) {
+      await entry.inflight.catch(() => undefined);
+      return entry.resolve !== undefined;
+    }
     const limited = fresh(entry.attemptedAt, this.minRefreshMs);
     if (!stale && limited) return false;
     if (stale && entry.resolve && limited) return true; // keep stale keys, retry later
     entry.attemptedAt = Date.now();
-    entry.inflight = this.fetchSet(uri).then((set) => {
-      entry.resolve = createLocalJWKSet(set);
-      entry.fetchedAt = Date.now();
-      this.log.notice("auth.jwks-refreshed", { uri, keys: set.keys.length });
-    }).finally(() => { entry.inflight = undefined; });
+    entry.inflight = this.fetchSet(uri)
+      .then((set) => {
+        entry.resolve = createLocalJWKSet(set);
+        entry.fetchedAt = Date.now();
+        this.log.notice("auth.jwks-refreshed", { uri, keys: set.keys.length });
+      })
+      .finally(() => {
+        entry.inflight = undefined;
+      });
     try {
       await entry.inflight;
       return true;

@@ -5,9 +5,7 @@ import { randomBytes } from "node:crypto";
 import { CredentialStore } from "./credentials";
 import { entraV1Issuer, ENTRA_PROVISIONING_APP_ID } from "./entra-token";
 import { isAcceptableJwksUri } from "./jwks";
-import {
-  ClientRecord, ClientSecretRecord, entraTokenRecordId, EntraTokenRecord, GUID, isActive, TENANT, TokenRecord,
-} from "./records";
+import { ClientRecord, ClientSecretRecord, entraTokenRecordId, EntraTokenRecord, GUID, isActive, TENANT, TokenRecord } from "./records";
 import { formatClientSecret, formatToken, hashSecret, newCredentialId, newSecret } from "./secrets";
 
 /** Client secrets live 1–3 years (Entra gallery requirement); 2 years unless told otherwise. */
@@ -29,11 +27,17 @@ function checkGuid(value: string, what: string): string {
 }
 
 export async function createStaticToken(store: CredentialStore, o: { tenant: string; label?: string; expiresInDays?: number }) {
-  if (o.expiresInDays !== undefined && (!Number.isInteger(o.expiresInDays) || o.expiresInDays <= 0)) throw new Error("Expiry must be a positive number of days.");
+  if (o.expiresInDays !== undefined && (!Number.isInteger(o.expiresInDays) || o.expiresInDays <= 0))
+    throw new Error("Expiry must be a positive number of days.");
   const id = newCredentialId();
   const token = formatToken(id, newSecret());
   const record: TokenRecord = {
-    id, kind: "token", tenant: checkTenant(o.tenant), label: o.label ?? "entra", hash: hashSecret(token), createdAt: new Date().toISOString(),
+    id,
+    kind: "token",
+    tenant: checkTenant(o.tenant),
+    label: o.label ?? "entra",
+    hash: hashSecret(token),
+    createdAt: new Date().toISOString(),
     ...(o.expiresInDays ? { expiresAt: inDays(o.expiresInDays) } : {}),
   };
   await store.put(record);
@@ -48,7 +52,13 @@ export async function rotateStaticToken(store: CredentialStore, id: string, expi
 }
 
 export async function createClient(store: CredentialStore, o: { tenant: string; label?: string; secretExpiresInDays?: number }) {
-  const client: ClientRecord = { id: newCredentialId(), kind: "client", tenant: checkTenant(o.tenant), label: o.label ?? "entra", createdAt: new Date().toISOString() };
+  const client: ClientRecord = {
+    id: newCredentialId(),
+    kind: "client",
+    tenant: checkTenant(o.tenant),
+    label: o.label ?? "entra",
+    createdAt: new Date().toISOString(),
+  };
   await store.put(client);
   const { secret, record } = await addClientSecret(store, client.id, o.secretExpiresInDays);
   return { client, secret, secretRecord: record };
@@ -66,15 +76,27 @@ export async function addClientSecret(store: CredentialStore, clientId: string, 
   const id = newCredentialId();
   const secret = formatClientSecret(id, newSecret());
   const record: ClientSecretRecord = {
-    id, kind: "client-secret", tenant: client.tenant, clientId, label: client.label, hash: hashSecret(secret),
-    createdAt: new Date().toISOString(), expiresAt: inDays(expiresInDays),
+    id,
+    kind: "client-secret",
+    tenant: client.tenant,
+    clientId,
+    label: client.label,
+    hash: hashSecret(secret),
+    createdAt: new Date().toISOString(),
+    expiresAt: inDays(expiresInDays),
   };
   await store.put(record);
   return { secret, record };
 }
 
 export interface FederationInput {
-  tenant: string; entraTenantId: string; subject: string; audience: string; issuer?: string; jwksUri?: string; clientId?: string;
+  tenant: string;
+  entraTenantId: string;
+  subject: string;
+  audience: string;
+  issuer?: string;
+  jwksUri?: string;
+  clientId?: string;
 }
 
 /** Trusts an Entra workload identity for a client (a new one unless `clientId` names one of the tenant's). */
@@ -87,15 +109,26 @@ export async function setFederation(store: CredentialStore, o: FederationInput):
   let client: ClientRecord;
   if (o.clientId) {
     const found = await store.get(o.clientId);
-    if (found?.kind !== "client" || !isActive(found) || found.tenant !== checkTenant(o.tenant)) throw new Error(`No active OAuth client ${o.clientId} in tenant ${o.tenant}.`);
+    if (found?.kind !== "client" || !isActive(found) || found.tenant !== checkTenant(o.tenant))
+      throw new Error(`No active OAuth client ${o.clientId} in tenant ${o.tenant}.`);
     client = found;
   } else {
-    client = { id: newCredentialId(), kind: "client", tenant: checkTenant(o.tenant), label: "workload identity federation", createdAt: new Date().toISOString() };
+    client = {
+      id: newCredentialId(),
+      kind: "client",
+      tenant: checkTenant(o.tenant),
+      label: "workload identity federation",
+      createdAt: new Date().toISOString(),
+    };
   }
   client = {
     ...client,
     federation: {
-      id: randomBytes(8).toString("hex"), entraTenantId: tid, issuer, subject: o.subject.trim(), audience: o.audience.trim(),
+      id: randomBytes(8).toString("hex"),
+      entraTenantId: tid,
+      issuer,
+      subject: o.subject.trim(),
+      audience: o.audience.trim(),
       ...(o.jwksUri ? { jwksUri: o.jwksUri } : {}),
     },
   };
@@ -112,8 +145,10 @@ export async function removeFederation(store: CredentialStore, clientId: string)
   return true;
 }
 
-export async function enableEntraToken(store: CredentialStore,
-  o: { tenant: string; entraTenantId: string; audience?: string; jwksUri?: string }): Promise<EntraTokenRecord> {
+export async function enableEntraToken(
+  store: CredentialStore,
+  o: { tenant: string; entraTenantId: string; audience?: string; jwksUri?: string },
+): Promise<EntraTokenRecord> {
   const tid = checkGuid(o.entraTenantId, "The Entra tenant id");
   if (o.jwksUri !== undefined && !isAcceptableJwksUri(o.jwksUri)) throw new Error("The JWKS URI must be https (or http on loopback).");
   const existing = await store.get(entraTokenRecordId(tid));
@@ -121,9 +156,15 @@ export async function enableEntraToken(store: CredentialStore,
     throw new Error(`Entra tenant ${tid} already provisions into tenant ${existing.tenant}; disable it there first.`);
   }
   const record: EntraTokenRecord = {
-    id: entraTokenRecordId(tid), kind: "entra-token", tenant: checkTenant(o.tenant), label: "Entra-issued token",
-    createdAt: new Date().toISOString(), entraTenantId: tid, issuer: entraV1Issuer(tid),
-    audience: o.audience ?? ENTRA_PROVISIONING_APP_ID, ...(o.jwksUri ? { jwksUri: o.jwksUri } : {}),
+    id: entraTokenRecordId(tid),
+    kind: "entra-token",
+    tenant: checkTenant(o.tenant),
+    label: "Entra-issued token",
+    createdAt: new Date().toISOString(),
+    entraTenantId: tid,
+    issuer: entraV1Issuer(tid),
+    audience: o.audience ?? ENTRA_PROVISIONING_APP_ID,
+    ...(o.jwksUri ? { jwksUri: o.jwksUri } : {}),
   };
   await store.put(record);
   return record;

@@ -4,8 +4,7 @@
 
 // invalid_grant and unauthorized_client (RFC 6749 §5.2) are never sent: client_credentials carries no
 // grant to be invalid, and every client may use it.
-export type OAuthErrorCode =
-  | "invalid_request" | "invalid_client" | "unsupported_grant_type" | "invalid_scope" | "temporarily_unavailable";
+export type OAuthErrorCode = "invalid_request" | "invalid_client" | "unsupported_grant_type" | "invalid_scope" | "temporarily_unavailable";
 
 export const OAUTH_JSON_HEADERS: Readonly<Record<string, string>> = {
   "Content-Type": "application/json; charset=utf-8",
@@ -16,7 +15,12 @@ export const OAUTH_JSON_HEADERS: Readonly<Record<string, string>> = {
 export class OAuthError extends Error {
   readonly headers: Record<string, string>;
 
-  private constructor(readonly status: number, readonly code: OAuthErrorCode, readonly detail: string, headers: Record<string, string> = {}) {
+  private constructor(
+    readonly status: number,
+    readonly code: OAuthErrorCode,
+    readonly detail: string,
+    headers: Record<string, string> = {},
+  ) {
     super(detail);
     this.name = "OAuthError";
     this.headers = { ...OAUTH_JSON_HEADERS, ...headers };
@@ -26,21 +30,29 @@ export class OAuthError extends Error {
     return { error: this.code, error_description: this.detail };
   }
 
-  static invalidRequest(detail: string) { return new OAuthError(400, "invalid_request", detail); }
+  static invalidRequest(detail: string) {
+    return new OAuthError(400, "invalid_request", detail);
+  }
   /** 401 with a Basic challenge: required when the client used Basic, and announces it otherwise (§5.2). */
   static invalidClient(detail: string) {
     return new OAuthError(401, "invalid_client", detail, { "WWW-Authenticate": 'Basic realm="scim", charset="UTF-8"' });
   }
-  static unsupportedGrantType(detail: string) { return new OAuthError(400, "unsupported_grant_type", detail); }
-  static invalidScope(detail: string) { return new OAuthError(400, "invalid_scope", detail); }
+  static unsupportedGrantType(detail: string) {
+    return new OAuthError(400, "unsupported_grant_type", detail);
+  }
+  static invalidScope(detail: string) {
+    return new OAuthError(400, "invalid_scope", detail);
+  }
   /** Key Vault or Table Storage could not be reached to check the client. */
   static unavailable(retryAfterSeconds: number) {
-    return new OAuthError(503, "temporarily_unavailable", "Client credentials cannot be checked right now; retry later.",
-      { "Retry-After": String(retryAfterSeconds) });
+    return new OAuthError(503, "temporarily_unavailable", "Client credentials cannot be checked right now; retry later.", {
+      "Retry-After": String(retryAfterSeconds),
+    });
   }
   /** Too many failed client authentications from this source or for this client. */
   static throttled(retryAfterSeconds: number) {
-    return new OAuthError(429, "temporarily_unavailable", `Too many failed authentication attempts; retry after ${retryAfterSeconds} s.`,
-      { "Retry-After": String(retryAfterSeconds) });
+    return new OAuthError(429, "temporarily_unavailable", `Too many failed authentication attempts; retry after ${retryAfterSeconds} s.`, {
+      "Retry-After": String(retryAfterSeconds),
+    });
   }
 }

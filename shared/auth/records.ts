@@ -11,7 +11,10 @@ interface RecordBase {
 }
 
 /** A long-lived `sft_…` bearer token (pilot / non-gallery mode). */
-export interface TokenRecord extends RecordBase { kind: "token"; hash: string }
+export interface TokenRecord extends RecordBase {
+  kind: "token";
+  hash: string;
+}
 
 /** Trust in an Entra-issued client assertion (workload identity federation, RFC 7523). */
 export interface Federation {
@@ -26,10 +29,18 @@ export interface Federation {
 }
 
 /** An OAuth 2.0 client (client_credentials). Authenticates with its secrets or a federation. */
-export interface ClientRecord extends RecordBase { kind: "client"; federation?: Federation }
+export interface ClientRecord extends RecordBase {
+  kind: "client";
+  federation?: Federation;
+}
 
 /** One secret of a client (`scs_…`); a client may have several active at once for rotation. */
-export interface ClientSecretRecord extends RecordBase { kind: "client-secret"; clientId: string; hash: string; expiresAt: string }
+export interface ClientSecretRecord extends RecordBase {
+  kind: "client-secret";
+  clientId: string;
+  hash: string;
+  expiresAt: string;
+}
 
 /** The tenant accepts the token Entra sends when the Secret Token field is left empty. Id: `entra-<tid>`. */
 export interface EntraTokenRecord extends RecordBase {
@@ -53,12 +64,14 @@ export interface CredentialSummary {
   revoked: boolean;
 }
 
-export const isActive = (r: { revokedAt?: string; expiresAt?: string }, now = Date.now()) =>
-  !r.revokedAt && (!r.expiresAt || Date.parse(r.expiresAt) > now);
+export const isActive = (r: { revokedAt?: string; expiresAt?: string }, now = Date.now()) => !r.revokedAt && (!r.expiresAt || Date.parse(r.expiresAt) > now);
 
 export function summarize(r: CredentialRecord): CredentialSummary {
   return {
-    id: r.id, kind: r.kind, tenant: r.tenant, revoked: Boolean(r.revokedAt),
+    id: r.id,
+    kind: r.kind,
+    tenant: r.tenant,
+    revoked: Boolean(r.revokedAt),
     ...(r.kind === "client-secret" ? { clientId: r.clientId } : {}),
     ...(r.expiresAt ? { expiresAt: r.expiresAt } : {}),
   };

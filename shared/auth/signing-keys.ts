@@ -11,8 +11,15 @@ import { SecretClientFactory, statusOf } from "./key-vault";
 import { readFileIfPresent, siblingFile, writeFileAtomically } from "./local-files";
 
 export const SIGNING_ALG = "ES256";
-export interface StoredSigningKey { kid: string; createdAt: string; jwk: JWK }
-export interface SigningKeySet { v: 1; keys: StoredSigningKey[] }
+export interface StoredSigningKey {
+  kid: string;
+  createdAt: string;
+  jwk: JWK;
+}
+export interface SigningKeySet {
+  v: 1;
+  keys: StoredSigningKey[];
+}
 
 export interface SigningKeyStore {
   readonly description: string;
@@ -24,8 +31,15 @@ const SECRET_NAME = "oauth-signing-keys";
 
 export class KeyVaultSigningKeyStore implements SigningKeyStore {
   private readonly client: SecretClient;
-  constructor(readonly vaultUri: string, client: SecretClient) { this.client = client; }
-  get description() { return `Key Vault ${this.vaultUri} secret ${SECRET_NAME}`; }
+  constructor(
+    readonly vaultUri: string,
+    client: SecretClient,
+  ) {
+    this.client = client;
+  }
+  get description() {
+    return `Key Vault ${this.vaultUri} secret ${SECRET_NAME}`;
+  }
   /** 1 Key Vault GET. */
   async load() {
     try {
@@ -44,12 +58,16 @@ export class KeyVaultSigningKeyStore implements SigningKeyStore {
 
 export class FileSigningKeyStore implements SigningKeyStore {
   constructor(readonly file: string) {}
-  get description() { return `local file ${this.file}`; }
+  get description() {
+    return `local file ${this.file}`;
+  }
   async load() {
     const text = await readFileIfPresent(this.file);
     return text === undefined ? undefined : (JSON.parse(text) as SigningKeySet);
   }
-  async save(set: SigningKeySet) { await writeFileAtomically(this.file, JSON.stringify(set, null, 2) + "\n"); }
+  async save(set: SigningKeySet) {
+    await writeFileAtomically(this.file, JSON.stringify(set, null, 2) + "\n");
+  }
 }
 
 export function signingKeyStore(s: CredentialSettings, secretClients: SecretClientFactory): SigningKeyStore {
@@ -66,8 +84,7 @@ export async function newSigningKey(): Promise<StoredSigningKey> {
 }
 
 /** The set after a rotation: the new key signs, the old current one still verifies, older ones are dropped. */
-export const rotatedSet = (set: SigningKeySet | undefined, key: StoredSigningKey): SigningKeySet =>
-  ({ v: 1, keys: [key, ...(set?.keys.slice(0, 1) ?? [])] });
+export const rotatedSet = (set: SigningKeySet | undefined, key: StoredSigningKey): SigningKeySet => ({ v: 1, keys: [key, ...(set?.keys.slice(0, 1) ?? [])] });
 
 /** Longest access-token lifetime plus the key cache: how long tokens signed by a replaced key stay valid. */
 const KEY_CACHE_TTL_MS = 300_000;
@@ -81,19 +98,27 @@ export async function rotateSigningKey(store: SigningKeyStore, force = false): P
   const set = await store.load();
   const [current, previous] = set?.keys ?? [];
   if (current && previous && !force && Date.now() - Date.parse(current.createdAt) < OLD_TOKENS_VALID_MS) {
-    throw new Error(`The current key ${current.kid} is younger than the longest token lifetime; rotating now would reject tokens signed by ${previous.kid}. Use --force for a leaked key.`);
+    throw new Error(
+      `The current key ${current.kid} is younger than the longest token lifetime; rotating now would reject tokens signed by ${previous.kid}. Use --force for a leaked key.`,
+    );
   }
   const key = await newSigningKey();
   await store.save(rotatedSet(set, key));
   return { kid: key.kid, ...(previous ? { dropped: previous.kid } : {}) };
 }
 
-export interface LoadedKey { kid: string; createdAt: string; privateKey: CryptoKey; publicKey: CryptoKey }
+export interface LoadedKey {
+  kid: string;
+  createdAt: string;
+  privateKey: CryptoKey;
+  publicKey: CryptoKey;
+}
 
 async function loadKey(k: StoredSigningKey): Promise<LoadedKey> {
   const { d: _private, ...publicJwk } = k.jwk;
   return {
-    kid: k.kid, createdAt: k.createdAt,
+    kid: k.kid,
+    createdAt: k.createdAt,
     privateKey: (await importJWK(k.jwk, SIGNING_ALG)) as CryptoKey,
     publicKey: (await importJWK(publicJwk, SIGNING_ALG)) as CryptoKey,
   };
@@ -107,7 +132,12 @@ export class SigningKeys {
   private loaded?: { at: number; keys: LoadedKey[] };
   private loading?: Promise<LoadedKey[]>;
 
-  constructor(readonly store: SigningKeyStore, private readonly log: AuthLog, private readonly ttlMs = KEY_CACHE_TTL_MS, private readonly minReloadMs = 30_000) {}
+  constructor(
+    readonly store: SigningKeyStore,
+    private readonly log: AuthLog,
+    private readonly ttlMs = KEY_CACHE_TTL_MS,
+    private readonly minReloadMs = 30_000,
+  ) {}
 
   async current(): Promise<LoadedKey> {
     const [current] = await this.keys(false);
@@ -123,7 +153,9 @@ export class SigningKeys {
 
   private keys(force: boolean): Promise<LoadedKey[]> {
     if (!force && this.loaded && fresh(this.loaded.at, this.ttlMs)) return Promise.resolve(this.loaded.keys);
-    this.loading ??= this.reload().finally(() => { this.loading = undefined; });
+    this.loading ??= this.reload().finally(() => {
+      this.loading = undefined;
+    });
     return this.loading;
   }
 

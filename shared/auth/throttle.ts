@@ -2,14 +2,21 @@
 // instance). Only failures spend the budget: a valid credential is always verified and let through,
 // so an attacker cannot lock a real client out; once a bucket is empty, failures are answered 429.
 
-interface Bucket { tokens: number; at: number }
+interface Bucket {
+  tokens: number;
+  at: number;
+}
 
 export class FailureThrottle {
   private readonly buckets = new Map<string, Bucket>();
   private readonly perMs: number;
 
   /** `limit` failures per `windowSeconds` for each key, refilled continuously. */
-  constructor(private readonly limit: number, windowSeconds: number, private readonly maxKeys = 20_000) {
+  constructor(
+    private readonly limit: number,
+    windowSeconds: number,
+    private readonly maxKeys = 20_000,
+  ) {
     this.perMs = limit / (windowSeconds * 1000);
   }
 

@@ -11,7 +11,12 @@ import { AuthRejected } from "./rejection";
 import { DEFAULT_SCOPE, parseTokenRequest, TokenRequest } from "./token-request";
 import { throttleKeys } from "./throttle";
 
-export interface TokenResponse { access_token: string; token_type: "Bearer"; expires_in: number; scope: string }
+export interface TokenResponse {
+  access_token: string;
+  token_type: "Bearer";
+  expires_in: number;
+  scope: string;
+}
 
 export async function issueToken(req: AuthRequest, auth: AuthContext): Promise<AuthReply> {
   const request = parseTokenRequest(req);
@@ -37,7 +42,9 @@ export async function issueToken(req: AuthRequest, auth: AuthContext): Promise<A
   const aud = tokenAudience(publicOrigin(auth.settings, req.url.origin));
   const body: TokenResponse = {
     access_token: await mintAccessToken(auth.signingKeys, subject, aud, lifetime),
-    token_type: "Bearer", expires_in: lifetime, scope,
+    token_type: "Bearer",
+    expires_in: lifetime,
+    scope,
   };
   return { status: 200, headers: { ...OAUTH_JSON_HEADERS }, body };
 }

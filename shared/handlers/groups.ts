@@ -74,14 +74,22 @@ export const replaceGroup: Handler = async (ctx) => {
     for await (const m of dir.groups.members(id)) current.add(m.value);
     const wanted = new Set(memberIds);
     delta = {
-      add: await resolveMembers(dir, [...wanted].filter((m) => !current.has(m)), id),
+      add: await resolveMembers(
+        dir,
+        [...wanted].filter((m) => !current.has(m)),
+        id,
+      ),
       remove: [...current].filter((m) => !wanted.has(m)),
     };
   }
-  const saved = await dir.groups.update(id, (current) => {
-    checkIfMatch(ctx, current);
-    return doc;
-  }, delta);
+  const saved = await dir.groups.update(
+    id,
+    (current) => {
+      checkIfMatch(ctx, current);
+      return doc;
+    },
+    delta,
+  );
   if (!saved) throw notFound(GROUP, id);
   return resourceReply(ctx, dir, GROUP, 200, saved);
 };
@@ -108,12 +116,16 @@ export const patchGroup: Handler = async (ctx) => {
   const delta: MemberDelta = { add: await resolveMembers(dir, wanted.add, id), remove: wanted.remove };
   const conditional = docOperations.length > 0 || ctx.req.header("if-match") !== null;
   const found = conditional
-    ? (await dir.groups.update(id, (previous) => {
-      checkIfMatch(ctx, previous);
-      const doc = applyOperations(previous.doc, docOperations);
-      assertValidResource(GROUP, doc);
-      return doc;
-    }, delta)) !== undefined
+    ? (await dir.groups.update(
+        id,
+        (previous) => {
+          checkIfMatch(ctx, previous);
+          const doc = applyOperations(previous.doc, docOperations);
+          assertValidResource(GROUP, doc);
+          return doc;
+        },
+        delta,
+      )) !== undefined
     : await dir.groups.changeMembers(id, delta);
   if (!found) throw notFound(GROUP, id);
   const query = ctx.req.url.searchParams;

@@ -21,8 +21,11 @@ export function searchFromQuery(query: URLSearchParams): SearchRequest {
     return undefined;
   };
   return {
-    filter: get("filter"), startIndex: get("startIndex"), count: get("count"),
-    attributes: get("attributes"), excludedAttributes: get("excludedAttributes"),
+    filter: get("filter"),
+    startIndex: get("startIndex"),
+    count: get("count"),
+    attributes: get("attributes"),
+    excludedAttributes: get("excludedAttributes"),
   };
 }
 
@@ -85,8 +88,7 @@ async function* candidates(dir: TenantDirectory, type: ResourceType, plan: Query
  * Evaluates the filter on one candidate. Membership clauses pinned to an id are point reads; a filter
  * using the relation otherwise loads the candidate's whole relation.
  */
-async function satisfies(ctx: HandlerContext, dir: TenantDirectory, type: ResourceType, filter: CompiledFilter,
-  entity: StoredEntity): Promise<boolean> {
+async function satisfies(ctx: HandlerContext, dir: TenantDirectory, type: ResourceType, filter: CompiledFilter, entity: StoredEntity): Promise<boolean> {
   const rendered = render(type, ctx.baseUrl, entity);
   const { required, full } = filter.relation;
   if (full) {

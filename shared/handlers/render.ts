@@ -39,8 +39,14 @@ export function isRelated(dir: TenantDirectory, type: ResourceType, id: string, 
  * One resource in its response shape. Users: a plain object (their groups are few). Groups: a plain
  * object when members are not returned (no membership read), else a stream of JSON chunks.
  */
-export async function representation(ctx: HandlerContext, dir: TenantDirectory, type: ResourceType, entity: StoredEntity,
-  projection: Projection, knownMembers?: MemberRef[]): Promise<ScimObject | AsyncIterable<string>> {
+export async function representation(
+  ctx: HandlerContext,
+  dir: TenantDirectory,
+  type: ResourceType,
+  entity: StoredEntity,
+  projection: Projection,
+  knownMembers?: MemberRef[],
+): Promise<ScimObject | AsyncIterable<string>> {
   const relation = RELATION[type.name];
   if (!returnsAttribute(type, projection, relation)) return project(type, render(type, ctx.baseUrl, entity), projection);
   if (type.name === "User") {
@@ -57,8 +63,14 @@ async function* shapedMembers(ctx: HandlerContext, projection: Projection, membe
 }
 
 /** A single-resource response (200/201) with ETag and, for 201, Location, whatever the projection keeps. */
-export async function resourceReply(ctx: HandlerContext, dir: TenantDirectory, type: ResourceType, status: 200 | 201,
-  entity: StoredEntity, knownMembers?: MemberRef[]): Promise<ScimResponse> {
+export async function resourceReply(
+  ctx: HandlerContext,
+  dir: TenantDirectory,
+  type: ResourceType,
+  status: 200 | 201,
+  entity: StoredEntity,
+  knownMembers?: MemberRef[],
+): Promise<ScimResponse> {
   const body = await representation(ctx, dir, type, entity, queryProjection(ctx, type), knownMembers);
   const headers: Record<string, string> = {
     ETag: versionTag(entity.version),

@@ -22,19 +22,27 @@ export async function readOr404(ctx: HandlerContext, dir: TenantDirectory, type:
 }
 
 /** GET /{type}/{id} — 1 round trip (+ the relation when returned). If-None-Match with the current version → 304. */
-export const getResource = (type: ResourceType): Handler => async (ctx) => {
-  const dir = await directoryOf(ctx);
-  const entity = await readOr404(ctx, dir, type);
-  const ifNoneMatch = ctx.req.header("if-none-match");
-  if (ifNoneMatch && tagMatches(ifNoneMatch, entity.version)) return { status: 304, headers: { ETag: versionTag(entity.version) } };
-  return resourceReply(ctx, dir, type, 200, entity);
-};
+export const getResource =
+  (type: ResourceType): Handler =>
+  async (ctx) => {
+    const dir = await directoryOf(ctx);
+    const entity = await readOr404(ctx, dir, type);
+    const ifNoneMatch = ctx.req.header("if-none-match");
+    if (ifNoneMatch && tagMatches(ifNoneMatch, entity.version)) return { status: 304, headers: { ETag: versionTag(entity.version) } };
+    return resourceReply(ctx, dir, type, 200, entity);
+  };
 
 /** GET /{type} — an `eq` on id or an indexed attribute is a point read; other filters scan the tenant's resources. */
-export const listResourcesRoute = (type: ResourceType): Handler => (ctx) => listResources(ctx, type, searchFromQuery(ctx.req.url.searchParams));
+export const listResourcesRoute =
+  (type: ResourceType): Handler =>
+  (ctx) =>
+    listResources(ctx, type, searchFromQuery(ctx.req.url.searchParams));
 
 /** POST /{type}/.search */
-export const searchResources = (type: ResourceType): Handler => (ctx) => listResources(ctx, type, parseSearchRequest(readJsonBody(ctx)));
+export const searchResources =
+  (type: ResourceType): Handler =>
+  (ctx) =>
+    listResources(ctx, type, parseSearchRequest(readJsonBody(ctx)));
 
 /**
  * A document change (PUT or PATCH without member changes): read, `change`, conditional replace — 2

@@ -46,13 +46,19 @@ async function serve(pipeline: Pipeline, maxBodyBytes: number, req: http.Incomin
       const v = req.headers[name.toLowerCase()];
       return v === undefined ? null : Array.isArray(v) ? v.join(", ") : v;
     },
-    body, oversized,
+    body,
+    oversized,
     ...(req.socket.remoteAddress ? { sourceIp: req.socket.remoteAddress } : {}),
   };
   await write(res, await pipeline.handle(incoming));
 }
 
-export interface LocalHost { server: http.Server; port: number; url: string; close(): Promise<void> }
+export interface LocalHost {
+  server: http.Server;
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
 
 /** Starts the local host on 127.0.0.1 (port 0 = any free port). */
 export function startLocalHost(pipeline: Pipeline, options: { port: number; maxBodyBytes: number; onError(line: string): void }): Promise<LocalHost> {
@@ -70,8 +76,14 @@ export function startLocalHost(pipeline: Pipeline, options: { port: number; maxB
     server.listen(options.port, "127.0.0.1", () => {
       const actual = (server.address() as AddressInfo).port;
       resolve({
-        server, port: actual, url: `http://127.0.0.1:${actual}`,
-        close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+        server,
+        port: actual,
+        url: `http://127.0.0.1:${actual}`,
+        close: () =>
+          new Promise<void>((r) => {
+            server.closeAllConnections();
+            server.close(() => r());
+          }),
       });
     });
   });

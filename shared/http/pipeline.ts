@@ -11,7 +11,10 @@ import { errorResponse } from "./respond";
 import { type Route, routeMatcher } from "./routes";
 import { type WireResponse, toWire } from "./wire";
 
-export interface Logger { info(line: string): void; error(line: string): void }
+export interface Logger {
+  info(line: string): void;
+  error(line: string): void;
+}
 
 export interface PipelineDependencies {
   auth: AuthContext;
@@ -61,13 +64,19 @@ async function handle(deps: PipelineDependencies, incoming: IncomingRequest, log
       tenant = {
         key,
         directory: () => {
-          directory ??= deps.store.tenant(key).then((d) => { meter = d.meter; return d; });
+          directory ??= deps.store.tenant(key).then((d) => {
+            meter = d.meter;
+            return d;
+          });
           return directory;
         },
       };
     }
     const ctx: HandlerContext = {
-      req, tenant, auth: deps.auth, maxBodyBytes: deps.maxBodyBytes,
+      req,
+      tenant,
+      auth: deps.auth,
+      maxBodyBytes: deps.maxBodyBytes,
       baseUrl: `${deps.publicBaseUrl ?? req.url.origin}/scim/v2`,
       background: (what, work) => {
         work().catch((e: unknown) => log.error(JSON.stringify({ requestId, route: routeName, background: what, error: describe(e) })));
@@ -88,10 +97,17 @@ async function handle(deps: PipelineDependencies, incoming: IncomingRequest, log
   const hasBody = response.body !== undefined || response.stream !== undefined || response.text !== undefined;
   if (hasBody && !Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) headers["Content-Type"] = SCIM_JSON;
   // One line per request: no tokens, no bodies, no personal data (ids and the tenant key only).
-  log.info(JSON.stringify({
-    requestId, route: routeName, method: incoming.method, status: response.status, ms: Date.now() - started,
-    storageRoundTrips: meter?.trips ?? 0, tenant: tenantKey,
-  }));
+  log.info(
+    JSON.stringify({
+      requestId,
+      route: routeName,
+      method: incoming.method,
+      status: response.status,
+      ms: Date.now() - started,
+      storageRoundTrips: meter?.trips ?? 0,
+      tenant: tenantKey,
+    }),
+  );
   return toWire(response, headers);
 }
 

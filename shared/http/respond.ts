@@ -7,11 +7,16 @@ import { SCIM_JSON, type ScimResponse } from "../handlers/types";
 
 export function storeErrorToScim(e: StoreError): ScimError {
   switch (e.code) {
-    case "conflict": return ScimError.uniqueness(e.attribute ? `${e.attribute} is already in use.` : "A resource with the same unique value exists.");
-    case "precondition-failed": return ScimError.preconditionFailed("The resource was changed by another request.");
-    case "not-found": return ScimError.notFound("Resource not found.");
-    case "too-large": return ScimError.payloadTooLarge(e.message);
-    case "unavailable": return ScimError.unavailable("Storage is temporarily unavailable; retry later.", 5);
+    case "conflict":
+      return ScimError.uniqueness(e.attribute ? `${e.attribute} is already in use.` : "A resource with the same unique value exists.");
+    case "precondition-failed":
+      return ScimError.preconditionFailed("The resource was changed by another request.");
+    case "not-found":
+      return ScimError.notFound("Resource not found.");
+    case "too-large":
+      return ScimError.payloadTooLarge(e.message);
+    case "unavailable":
+      return ScimError.unavailable("Storage is temporarily unavailable; retry later.", 5);
   }
 }
 

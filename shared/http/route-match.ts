@@ -1,8 +1,15 @@
 // Matches a path against route templates the way the Functions host does: `{name}` matches one
 // segment, `{*name}` the rest; literal segments (case-insensitive) beat parameters, which beat catch-alls.
-export interface Template { route: string; methods: readonly string[] }
+export interface Template {
+  route: string;
+  methods: readonly string[];
+}
 
-interface Compiled<T extends Template> { item: T; segments: string[]; rank: number[] }
+interface Compiled<T extends Template> {
+  item: T;
+  segments: string[];
+  rank: number[];
+}
 
 function compile<T extends Template>(item: T): Compiled<T> {
   const segments = item.route.split("/");
@@ -43,9 +50,17 @@ export class RouteMatcher<T extends Template> {
 
   /** The best route for the path and method, or the methods the path allows (405), or undefined (404). */
   match(method: string, pathname: string): { item: T; params: Record<string, string> } | { allowed: string[] } | undefined {
-    const parts = pathname.replace(/^\/+/, "").replace(/\/+$/, "").split("/").map((p) => {
-      try { return decodeURIComponent(p); } catch { return p; }
-    });
+    const parts = pathname
+      .replace(/^\/+/, "")
+      .replace(/\/+$/, "")
+      .split("/")
+      .map((p) => {
+        try {
+          return decodeURIComponent(p);
+        } catch {
+          return p;
+        }
+      });
     const allowed = new Set<string>();
     for (const c of this.compiled) {
       const params = matchSegments(c.segments, parts);

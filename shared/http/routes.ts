@@ -23,7 +23,10 @@ export interface Route {
 const SCIM = "scim/v2";
 const ALL: Method[] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 
-const notImplemented = (what: string): Handler => () => Promise.reject(ScimError.notImplemented(`${what} is not supported.`));
+const notImplemented =
+  (what: string): Handler =>
+  () =>
+    Promise.reject(ScimError.notImplemented(`${what} is not supported.`));
 
 const defined: Route[] = [
   { name: "serviceProviderConfig", methods: ["GET"], route: `${SCIM}/ServiceProviderConfig`, auth: "none", handler: discovery.getServiceProviderConfig },
@@ -66,7 +69,10 @@ export function unmatched(method: string, pathname: string): ScimError {
 
 /** Everything else under the SCIM base: a SCIM 404 or 405 instead of the host's default page. */
 const fallback: Route = {
-  name: "scimFallback", methods: ALL, route: `${SCIM}/{*rest}`, auth: "none",
+  name: "scimFallback",
+  methods: ALL,
+  route: `${SCIM}/{*rest}`,
+  auth: "none",
   handler: (ctx) => Promise.reject(unmatched(ctx.req.method, ctx.req.url.pathname)),
 };
 

@@ -14,6 +14,6 @@ export interface WireResponse {
 export function toWire(response: ScimResponse, headers: Record<string, string>): WireResponse {
   if (response.stream) return { status: response.status, headers, stream: response.stream };
   const bodiless = response.status === 204 || response.status === 304;
-  const text = bodiless ? undefined : response.text ?? (response.body === undefined ? undefined : JSON.stringify(response.body));
+  const text = bodiless ? undefined : (response.text ?? (response.body === undefined ? undefined : JSON.stringify(response.body)));
   return text === undefined ? { status: response.status, headers } : { status: response.status, headers, text };
 }

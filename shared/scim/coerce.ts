@@ -81,9 +81,7 @@ function setCoerced(target: ScimObject, attr: AttributeDef, value: unknown, path
 export function coerceValue(attr: AttributeDef, value: unknown, path: string): unknown {
   if (value === null || value === undefined) return undefined;
   if (attr.multiValued) {
-    const items = (Array.isArray(value) ? value : [value])
-      .map((item) => coerceSingle(attr, item, path))
-      .filter((item) => item !== undefined);
+    const items = (Array.isArray(value) ? value : [value]).map((item) => coerceSingle(attr, item, path)).filter((item) => item !== undefined);
     return items.length > 0 ? items : undefined;
   }
   if (Array.isArray(value)) {
@@ -99,12 +97,17 @@ export function coerceValue(attr: AttributeDef, value: unknown, path: string): u
 export function coerceSingle(attr: AttributeDef, value: unknown, path: string): unknown {
   if (value === null || value === undefined) return undefined;
   switch (attr.type) {
-    case "complex": return coerceComplex(attr, value, path);
-    case "boolean": return coerceBoolean(value, path);
+    case "complex":
+      return coerceComplex(attr, value, path);
+    case "boolean":
+      return coerceBoolean(value, path);
     case "integer":
-    case "decimal": return coerceNumber(attr, value, path);
-    case "dateTime": return coerceDateTime(value, path);
-    default: return coerceString(value, path);
+    case "decimal":
+      return coerceNumber(attr, value, path);
+    case "dateTime":
+      return coerceDateTime(value, path);
+    default:
+      return coerceString(value, path);
   }
 }
 

@@ -7,7 +7,6 @@ import { MAX_PAGE_SIZE } from "./list";
 import { MAX_PATCH_OPERATIONS } from "./validate";
 import { ScimObject } from "./coerce";
 
-
 export function serviceProviderConfig(baseUrl: string, maxPayloadBytes: number): ScimObject {
   return {
     schemas: [SERVICE_PROVIDER_CONFIG],
@@ -18,13 +17,15 @@ export function serviceProviderConfig(baseUrl: string, maxPayloadBytes: number):
     changePassword: { supported: false },
     sort: { supported: false },
     etag: { supported: true },
-    authenticationSchemes: [{
-      type: "oauthbearertoken",
-      name: "OAuth Bearer Token",
-      description: "A Secret Token or an OAuth 2.0 access token in the Authorization header (Bearer).",
-      specUri: "https://www.rfc-editor.org/rfc/rfc6750",
-      primary: true,
-    }],
+    authenticationSchemes: [
+      {
+        type: "oauthbearertoken",
+        name: "OAuth Bearer Token",
+        description: "A Secret Token or an OAuth 2.0 access token in the Authorization header (Bearer).",
+        specUri: "https://www.rfc-editor.org/rfc/rfc6750",
+        primary: true,
+      },
+    ],
     meta: { resourceType: "ServiceProviderConfig", location: `${baseUrl}/ServiceProviderConfig` },
     // Not part of RFC 7643; documents this server's request limits for integrators.
     "urn:scim-functions:limits": { maxPayloadBytes, maxPatchOperations: MAX_PATCH_OPERATIONS },

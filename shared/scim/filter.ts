@@ -11,7 +11,11 @@ import { QueryPlan, RelationNeeds, planQuery, relationNeeds } from "./query-plan
 
 export type Predicate = (resource: ScimObject) => boolean;
 
-export interface CompiledFilter { plan: QueryPlan; relation: RelationNeeds; matches: Predicate }
+export interface CompiledFilter {
+  plan: QueryPlan;
+  relation: RelationNeeds;
+  matches: Predicate;
+}
 
 const COMPARE_OPS = new Set(["eq", "ne", "co", "sw", "ew", "gt", "lt", "ge", "le"]);
 
@@ -89,15 +93,23 @@ function foldValuePathSubAttribute(f: LibFilter): LibFilter {
     case "or": {
       const filters = f.filters.map(foldValuePathSubAttribute);
       const [first, second] = filters;
-      if (f.op === "and" && filters.length === 2 && first?.op === "[]" && second !== undefined && "attrPath" in second
-        && second.attrPath.toLowerCase().startsWith(first.attrPath.toLowerCase() + ".")) {
+      if (
+        f.op === "and" &&
+        filters.length === 2 &&
+        first?.op === "[]" &&
+        second !== undefined &&
+        "attrPath" in second &&
+        second.attrPath.toLowerCase().startsWith(first.attrPath.toLowerCase() + ".")
+      ) {
         const sub = { ...second, attrPath: second.attrPath.slice(first.attrPath.length + 1) } as LibFilter;
         return { op: "[]", attrPath: first.attrPath, valFilter: { op: "and", filters: [first.valFilter, sub] } };
       }
       return { op: f.op, filters };
     }
-    case "not": return { op: "not", filter: foldValuePathSubAttribute(f.filter) };
-    default: return f;
+    case "not":
+      return { op: "not", filter: foldValuePathSubAttribute(f.filter) };
+    default:
+      return f;
   }
 }
 
@@ -111,7 +123,11 @@ export function compileFilter(type: ResourceType, text: string): CompiledFilter 
   };
 }
 
-interface Target { extension?: string; attr: AttributeDef; sub?: AttributeDef }
+interface Target {
+  extension?: string;
+  attr: AttributeDef;
+  sub?: AttributeDef;
+}
 
 function resolveTopLevel(type: ResourceType, path: string): Target {
   const found = resolveAttribute(type, path);
@@ -210,7 +226,8 @@ function valueTest(def: AttributeDef, op: string, expected: boolean | number | s
       // "True" strings, as Entra writes booleans (fixture disables-user-with-string-false)
       const text = typeof expected === "string" ? expected.toLowerCase() : undefined;
       const want = text === "true" ? true : text === "false" ? false : expected;
-      if (typeof want !== "boolean" || (op !== "eq" && op !== "ne")) throw ScimError.invalidFilter(`'${def.name}' is boolean: use eq or ne with true or false.`);
+      if (typeof want !== "boolean" || (op !== "eq" && op !== "ne"))
+        throw ScimError.invalidFilter(`'${def.name}' is boolean: use eq or ne with true or false.`);
       return (v) => v === want;
     }
     case "integer":
@@ -225,8 +242,10 @@ function valueTest(def: AttributeDef, op: string, expected: boolean | number | s
       if (["co", "sw", "ew"].includes(op)) return stringTest(true, op, String(expected));
       return (v) => ordered(op, Date.parse(String(v)) - want);
     }
-    case "complex": throw ScimError.invalidFilter(`'${def.name}' is complex.`);
-    default: return stringTest(def.caseExact, op, String(expected));
+    case "complex":
+      throw ScimError.invalidFilter(`'${def.name}' is complex.`);
+    default:
+      return stringTest(def.caseExact, op, String(expected));
   }
 }
 
@@ -236,21 +255,31 @@ function stringTest(caseExact: boolean, op: string, expected: string): (v: unkno
   return (v) => {
     const have = norm(String(v));
     switch (op) {
-      case "co": return have.includes(want);
-      case "sw": return have.startsWith(want);
-      case "ew": return have.endsWith(want);
-      default: return ordered(op, have < want ? -1 : have > want ? 1 : 0);
+      case "co":
+        return have.includes(want);
+      case "sw":
+        return have.startsWith(want);
+      case "ew":
+        return have.endsWith(want);
+      default:
+        return ordered(op, have < want ? -1 : have > want ? 1 : 0);
     }
   };
 }
 
 function ordered(op: string, diff: number): boolean {
   switch (op) {
-    case "eq": return diff === 0;
-    case "gt": return diff > 0;
-    case "ge": return diff >= 0;
-    case "lt": return diff < 0;
-    case "le": return diff <= 0;
-    default: return false;
+    case "eq":
+      return diff === 0;
+    case "gt":
+      return diff > 0;
+    case "ge":
+      return diff >= 0;
+    case "lt":
+      return diff < 0;
+    case "le":
+      return diff <= 0;
+    default:
+      return false;
   }
 }

@@ -4,7 +4,10 @@ import { ScimError } from "./errors";
 
 export const MAX_PAGE_SIZE = 200;
 
-export interface Paging { startIndex: number; count: number }
+export interface Paging {
+  startIndex: number;
+  count: number;
+}
 
 function integer(name: string, raw: string | number | undefined): number | undefined {
   if (raw === undefined || raw === "") return undefined;

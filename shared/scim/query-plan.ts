@@ -18,7 +18,10 @@ export type QueryPlan =
  * `members eq "id"` (or `groups eq`) clauses, answered by point reads; `full` means the filter uses
  * the relation some other way, so each candidate's whole list must be loaded.
  */
-export interface RelationNeeds { required: string[]; full: boolean }
+export interface RelationNeeds {
+  required: string[];
+  full: boolean;
+}
 
 const INDEXED: Record<ResourceType["name"], readonly IndexedAttribute[]> = {
   User: ["userName", "externalId"],
@@ -37,8 +40,13 @@ function relationEq(type: ResourceType, clause: LibFilter): string | undefined {
   if (clause.op === "[]") {
     const found = resolveAttribute(type, clause.attrPath);
     const inner = clause.valFilter;
-    const pinned = found && !found.sub && found.attr.name === RELATION[type.name]
-      && inner.op === "eq" && inner.attrPath.toLowerCase() === "value" && typeof inner.compValue === "string";
+    const pinned =
+      found &&
+      !found.sub &&
+      found.attr.name === RELATION[type.name] &&
+      inner.op === "eq" &&
+      inner.attrPath.toLowerCase() === "value" &&
+      typeof inner.compValue === "string";
     return pinned ? (inner as { compValue: string }).compValue : undefined;
   }
   if (clause.op !== "eq" || typeof clause.compValue !== "string") return undefined;
@@ -83,8 +91,11 @@ export function relationNeeds(type: ResourceType, f: LibFilter): RelationNeeds {
 function mentions(type: ResourceType, f: LibFilter): boolean {
   switch (f.op) {
     case "and":
-    case "or": return f.filters.some((x) => mentions(type, x));
-    case "not": return mentions(type, f.filter);
-    default: return resolveAttribute(type, f.attrPath)?.attr.name === RELATION[type.name];
+    case "or":
+      return f.filters.some((x) => mentions(type, x));
+    case "not":
+      return mentions(type, f.filter);
+    default:
+      return resolveAttribute(type, f.attrPath)?.attr.name === RELATION[type.name];
   }
 }

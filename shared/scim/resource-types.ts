@@ -13,10 +13,18 @@ export interface ResourceType {
 }
 
 export const USER: ResourceType = {
-  name: "User", endpoint: "/Users", description: "User Account", schema: userSchema, extensions: [enterpriseUserSchema],
+  name: "User",
+  endpoint: "/Users",
+  description: "User Account",
+  schema: userSchema,
+  extensions: [enterpriseUserSchema],
 };
 export const GROUP: ResourceType = {
-  name: "Group", endpoint: "/Groups", description: "Group", schema: groupSchema, extensions: [],
+  name: "Group",
+  endpoint: "/Groups",
+  description: "Group",
+  schema: groupSchema,
+  extensions: [],
 };
 export const RESOURCE_TYPES: ResourceType[] = [USER, GROUP];
 
@@ -28,12 +36,25 @@ export interface AttributeRef {
 }
 
 const META: AttributeDef = {
-  name: "meta", type: "complex", multiValued: false, description: "Resource metadata.", required: false, caseExact: false,
-  mutability: "readOnly", returned: "default", uniqueness: "none",
+  name: "meta",
+  type: "complex",
+  multiValued: false,
+  description: "Resource metadata.",
+  required: false,
+  caseExact: false,
+  mutability: "readOnly",
+  returned: "default",
+  uniqueness: "none",
   subAttributes: ["resourceType", "created", "lastModified", "location", "version"].map((name) => ({
-    name, type: name === "created" || name === "lastModified" ? "dateTime" : "string", multiValued: false,
-    description: name, required: false, caseExact: name === "version" || name === "location",
-    mutability: "readOnly", returned: "default", uniqueness: "none",
+    name,
+    type: name === "created" || name === "lastModified" ? "dateTime" : "string",
+    multiValued: false,
+    description: name,
+    required: false,
+    caseExact: name === "version" || name === "location",
+    mutability: "readOnly",
+    returned: "default",
+    uniqueness: "none",
   })),
 };
 
@@ -66,7 +87,11 @@ export function resolveAttribute(type: ResourceType, path: string): AttributeRef
     // fixtures checks-manager-reference-with-quoted-ids, changes-manager-with-replace).
     for (const ext of type.extensions) {
       const found = findAttribute(ext.attributes, attrName);
-      if (found) { schema = ext; attr = found; break; }
+      if (found) {
+        schema = ext;
+        attr = found;
+        break;
+      }
     }
   }
   if (!attr) return undefined;

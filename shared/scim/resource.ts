@@ -35,7 +35,10 @@ export function render(type: ResourceType, baseUrl: string, stored: StoredResour
 /** If-Match / If-None-Match comparison (RFC 7232 weak comparison; `*` matches any). */
 export function tagMatches(header: string, version: string): boolean {
   const wanted = versionTag(version).replace(/^W\//, "");
-  return header.split(",").map((t) => t.trim()).some((t) => t === "*" || t.replace(/^W\//, "") === wanted);
+  return header
+    .split(",")
+    .map((t) => t.trim())
+    .some((t) => t === "*" || t.replace(/^W\//, "") === wanted);
 }
 
 /** One element of Group.members, from a membership row. */

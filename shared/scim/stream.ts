@@ -5,8 +5,7 @@ import { LIST_RESPONSE } from "./urns";
 import { ScimObject } from "./coerce";
 
 /** A resource whose `key` array is filled from `elements` as they arrive, ~one chunk per `batch`. */
-export async function* resourceWithStreamedArray(resource: ScimObject, key: string, elements: AsyncIterable<ScimObject>,
-  batch = 1000): AsyncIterable<string> {
+export async function* resourceWithStreamedArray(resource: ScimObject, key: string, elements: AsyncIterable<ScimObject>, batch = 1000): AsyncIterable<string> {
   const head = JSON.stringify(resource);
   yield head.slice(0, -1) + (head === "{}" ? "" : ",") + JSON.stringify(key) + ":[";
   let pending: string[] = [];
@@ -24,8 +23,11 @@ export async function* resourceWithStreamedArray(resource: ScimObject, key: stri
 }
 
 /** A ListResponse whose resources are each a plain object or a stream of chunks (RFC 7644 §3.4.2). */
-export async function* listResponseStream(totalResults: number, startIndex: number,
-  resources: Array<ScimObject | AsyncIterable<string>>): AsyncIterable<string> {
+export async function* listResponseStream(
+  totalResults: number,
+  startIndex: number,
+  resources: Array<ScimObject | AsyncIterable<string>>,
+): AsyncIterable<string> {
   const head = { schemas: [LIST_RESPONSE], totalResults, startIndex, itemsPerPage: resources.length };
   yield JSON.stringify(head).slice(0, -1) + ',"Resources":[';
   for (const [i, r] of resources.entries()) {

@@ -34,10 +34,17 @@ function attributeSchema(attr: AttributeDef): JsonSchema {
       single = { type: "object", properties, additionalProperties: false };
       break;
     }
-    case "boolean": single = { type: "boolean" }; break;
-    case "integer": single = { type: "integer" }; break;
-    case "decimal": single = { type: "number" }; break;
-    default: single = { type: "string", minLength: 1 };
+    case "boolean":
+      single = { type: "boolean" };
+      break;
+    case "integer":
+      single = { type: "integer" };
+      break;
+    case "decimal":
+      single = { type: "number" };
+      break;
+    default:
+      single = { type: "string", minLength: 1 };
   }
   return attr.multiValued ? { type: "array", items: single } : single;
 }
@@ -96,7 +103,11 @@ const patchOpSchema = {
 };
 const patchOpValidator = lazy(patchOpSchema);
 
-export interface RawPatchOperation { op: string; path?: string | null; value?: unknown }
+export interface RawPatchOperation {
+  op: string;
+  path?: string | null;
+  value?: unknown;
+}
 
 /** PatchOp message (RFC 7644 §3.5.2): Operations is a non-empty array of {op, path?, value?}. */
 export function parsePatchRequest(body: unknown): RawPatchOperation[] {

@@ -11,8 +11,21 @@ import { StoreError } from "./errors";
 import { rangeEnd, ROW } from "./keys";
 import { Meter, Partition, ReadRow, inParallel, keyAfter } from "./partition";
 import {
-  GROUP_KIND, IndexDef, MemberDelta, MemberRef, MemberType, ResourceKind, Rows, StoredEntity, USER_KIND, fromRow,
-  indexKeyPrefix, isResourceId, memberOfPrefix, memberPrefix, tombstoneKey,
+  GROUP_KIND,
+  IndexDef,
+  MemberDelta,
+  MemberRef,
+  MemberType,
+  ResourceKind,
+  Rows,
+  StoredEntity,
+  USER_KIND,
+  fromRow,
+  indexKeyPrefix,
+  isResourceId,
+  memberOfPrefix,
+  memberPrefix,
+  tombstoneKey,
 } from "./rows";
 import { foldCase } from "./keys";
 import { Intent, Pair, commit } from "./transactions";
@@ -39,7 +52,11 @@ const jitter = (tries: number) => new Promise((r) => setTimeout(r, Math.random()
 
 /** Reads and intents shared by users and groups. */
 abstract class Resources {
-  constructor(protected readonly p: Partition, protected readonly rows: Rows, readonly kind: ResourceKind) {}
+  constructor(
+    protected readonly p: Partition,
+    protected readonly rows: Rows,
+    readonly kind: ResourceKind,
+  ) {}
 
   /** 1 round trip: point read of the resource row. */
   async get(id: string): Promise<StoredEntity | undefined> {
@@ -128,7 +145,10 @@ abstract class Resources {
     const resource = newResource(doc);
     const own = this.rows.insert(this.kind, resource);
     await this.commitLabelled(own, {
-      own, ownAt: "first", pairs: pairs(resource.id), companion: companion?.(resource.id),
+      own,
+      ownAt: "first",
+      pairs: pairs(resource.id),
+      companion: companion?.(resource.id),
       committed: async (e) => e.code === "conflict" && (await this.versionOf(resource.id)) === resource.version,
     });
     return resource;
@@ -140,8 +160,11 @@ abstract class Resources {
    * 412). A lost answer replayed by the SDK fails on our own new ETag: recognised by the version read
    * that the retry makes anyway. Undefined when the resource does not exist.
    */
-  protected async updateWith(id: string, change: Change, extra: (current: StoredEntity, next: StoredResource) => Omit<Intent, "own" | "ownAt" | "committed">):
-    Promise<StoredResource | undefined> {
+  protected async updateWith(
+    id: string,
+    change: Change,
+    extra: (current: StoredEntity, next: StoredResource) => Omit<Intent, "own" | "ownAt" | "committed">,
+  ): Promise<StoredResource | undefined> {
     const started = Date.now();
     let reread: StoredEntity | undefined;
     for (let tries = 1; ; tries++) {
@@ -152,7 +175,9 @@ abstract class Resources {
       const own = this.rows.replace(this.kind, current, next);
       try {
         await this.commitLabelled(own, {
-          ...extra(current, next), own, ownAt: "first",
+          ...extra(current, next),
+          own,
+          ownAt: "first",
           committed: async (e) => {
             if (e.code !== "precondition-failed") return false;
             reread = await this.get(id);
@@ -187,7 +212,10 @@ function sameValue(index: IndexDef, stored: unknown, value: string): boolean {
 
 /** Membership reads and the rules of deleted groups, shared by both resource stores of a tenant. */
 class Memberships {
-  constructor(private readonly p: Partition, private readonly rows: Rows) {}
+  constructor(
+    private readonly p: Partition,
+    private readonly rows: Rows,
+  ) {}
 
   /** ⌈n/1000⌉ round trips: a group's direct member rows in id order (keys and type only). */
   async *rawMembers(groupId: string, pageSize?: number): AsyncIterable<MemberRef> {
@@ -256,7 +284,11 @@ class Memberships {
 }
 
 export class UserStore extends Resources {
-  constructor(p: Partition, rows: Rows, private readonly memberships: Memberships) {
+  constructor(
+    p: Partition,
+    rows: Rows,
+    private readonly memberships: Memberships,
+  ) {
     super(p, rows, USER_KIND);
   }
 
@@ -287,7 +319,9 @@ export class UserStore extends Resources {
     guard(current);
     const pairs = await this.memberships.pairsNaming(id, false);
     await commit(this.p, {
-      own: this.rows.remove(USER_KIND, current), ownAt: "last", pairs,
+      own: this.rows.remove(USER_KIND, current),
+      ownAt: "last",
+      pairs,
       committed: async (e) => e.code === "not-found" && !(await this.exists(id)),
     });
     await this.memberships.removeAllNaming(id, false);
@@ -314,10 +348,18 @@ async function isMember(p: Partition, groupId: string, memberId: string): Promis
 }
 
 /** What a group delete did: whether the group existed, and the cleanup still to run after the answer. */
-export interface GroupDeletion { deleted: boolean; unfinished?: () => Promise<unknown> }
+export interface GroupDeletion {
+  deleted: boolean;
+  unfinished?: () => Promise<unknown>;
+}
 
 export class GroupStore extends Resources {
-  constructor(p: Partition, rows: Rows, private readonly memberships: Memberships, private readonly users: UserStore) {
+  constructor(
+    p: Partition,
+    rows: Rows,
+    private readonly memberships: Memberships,
+    private readonly users: UserStore,
+  ) {
     super(p, rows, GROUP_KIND);
   }
 
@@ -326,15 +368,16 @@ export class GroupStore extends Resources {
   }
 
   private pairs(groupId: string, delta: MemberDelta): Pair[] {
-    return [
-      ...delta.add.map((m) => this.rows.addPair(groupId, m)),
-      ...delta.remove.map((id) => this.rows.removePair(groupId, id)),
-    ];
+    return [...delta.add.map((m) => this.rows.addPair(groupId, m)), ...delta.remove.map((id) => this.rows.removePair(groupId, id))];
   }
 
   /** 1 transaction: group, index rows and the first 48 members; ⌈rest/49⌉ more for a large member list. */
   create(doc: ScimObject, members: MemberRef[] = []): Promise<StoredResource> {
-    return this.createWith(doc, (id) => this.pairs(id, { add: members, remove: [] }), (id) => this.touch(id));
+    return this.createWith(
+      doc,
+      (id) => this.pairs(id, { add: members, remove: [] }),
+      (id) => this.touch(id),
+    );
   }
 
   /**
@@ -379,7 +422,9 @@ export class GroupStore extends Resources {
     if (current) {
       guard(current);
       await commit(this.p, {
-        own: [...this.rows.remove(GROUP_KIND, current), this.rows.tombstone(id, new Date().toISOString())], ownAt: "first", pairs: [],
+        own: [...this.rows.remove(GROUP_KIND, current), this.rows.tombstone(id, new Date().toISOString())],
+        ownAt: "first",
+        pairs: [],
         committed: async (e) => e.code === "not-found" && (await this.memberships.deletionPending(id)),
       });
       deleted = true;

@@ -15,7 +15,12 @@ export class StoreError extends Error {
   }
 }
 
-interface RestLike { statusCode?: number; code?: string; message?: string; details?: { errorCode?: string } }
+interface RestLike {
+  statusCode?: number;
+  code?: string;
+  message?: string;
+  details?: { errorCode?: string };
+}
 
 /** Maps an @azure/data-tables failure (single or transaction) to a StoreError. */
 export function fromTableError(e: unknown): StoreError {

@@ -38,6 +38,8 @@ export function openStore(settings: TableSettings): Store {
   return {
     tenant: async (tenantKey) => tenantDirectory(new Partition(await table(), tenantPartition(tenantKey))),
     assertionReplays: new AssertionReplayCache(table),
-    ready: async () => { await table(); },
+    ready: async () => {
+      await table();
+    },
   };
 }

@@ -14,11 +14,17 @@ export const keyAfter = (row: ReadRow, prefix: string): string => (row.rowKey ??
 export const MAX_BATCH = 100;
 
 /** Round trips made through one request's view of a partition (x-storage-round-trips / -transactions). */
-export interface Meter { trips: number; transactions: number }
+export interface Meter {
+  trips: number;
+  transactions: number;
+}
 
 export class Partition {
   readonly meter: Meter = { trips: 0, transactions: 0 };
-  constructor(private readonly table: TableClient, readonly partitionKey: string) {}
+  constructor(
+    private readonly table: TableClient,
+    readonly partitionKey: string,
+  ) {}
 
   private async call<T>(work: () => Promise<T>, counted = true): Promise<T> {
     if (counted) this.meter.trips++;
@@ -32,8 +38,7 @@ export class Partition {
   /** 1 round trip: point read. Undefined when absent. */
   async pointRead(rowKey: string, select?: string[]): Promise<ReadRow | undefined> {
     try {
-      return await this.call(() => this.table.getEntity(this.partitionKey, rowKey,
-        select ? { queryOptions: { select } } : undefined));
+      return await this.call(() => this.table.getEntity(this.partitionKey, rowKey, select ? { queryOptions: { select } } : undefined));
     } catch (e) {
       if (fromTableError(e).code === "not-found") return undefined;
       throw e;

@@ -13,18 +13,32 @@ import type { Pair } from "./transactions";
  * A unique index has one row per value (`N:<value>`; a second insert is a 409). A non-unique one has a
  * row per value and resource (`X:<value>:<id>`), found by a range read of the value's exact prefix.
  */
-export interface IndexDef { attribute: string; row: string; fold: boolean; unique: boolean }
-export interface ResourceKind { name: "User" | "Group"; row: string; indexes: IndexDef[]; indexCopies: boolean }
+export interface IndexDef {
+  attribute: string;
+  row: string;
+  fold: boolean;
+  unique: boolean;
+}
+export interface ResourceKind {
+  name: "User" | "Group";
+  row: string;
+  indexes: IndexDef[];
+  indexCopies: boolean;
+}
 
 export const USER_KIND: ResourceKind = {
-  name: "User", row: ROW.user, indexCopies: true,
+  name: "User",
+  row: ROW.user,
+  indexCopies: true,
   indexes: [
     { attribute: "userName", row: ROW.userName, fold: true, unique: true },
     { attribute: "externalId", row: ROW.userExternalId, fold: false, unique: false }, // RFC 7643 §3.1: not unique
   ],
 };
 export const GROUP_KIND: ResourceKind = {
-  name: "Group", row: ROW.group, indexCopies: false,
+  name: "Group",
+  row: ROW.group,
+  indexCopies: false,
   indexes: [
     { attribute: "displayName", row: ROW.displayName, fold: true, unique: true }, // Entra requires it (fixture creates-group-twice-and-gets-conflict)
     { attribute: "externalId", row: ROW.groupExternalId, fold: false, unique: false },
@@ -32,11 +46,19 @@ export const GROUP_KIND: ResourceKind = {
 };
 
 /** A resource as read, with what a conditional write needs. `etag` is absent when read from an index copy. */
-export interface StoredEntity extends StoredResource { etag?: string }
+export interface StoredEntity extends StoredResource {
+  etag?: string;
+}
 
 export type MemberType = "User" | "Group";
-export interface MemberRef { value: string; type: MemberType }
-export interface MemberDelta { add: MemberRef[]; remove: string[] }
+export interface MemberRef {
+  value: string;
+  type: MemberType;
+}
+export interface MemberDelta {
+  add: MemberRef[];
+  remove: string[];
+}
 
 const CHUNK = 30_000; // Edm.String holds 32K UTF-16 units; keep a margin
 const MAX_CHUNKS = 8; // 8 × 30,000 UTF-16 units ≈ 480 KB, inside the 1 MiB entity limit
@@ -75,8 +97,12 @@ export function fromRow(row: ReadRow, withEtag: boolean): StoredEntity {
   let json = "";
   for (let i = 0; i < Number(row.n); i++) json += row[`d${i}`] as string;
   return {
-    id: row.id as string, doc: JSON.parse(json) as ScimObject, version: String(row.v),
-    created: row.c as string, lastModified: row.m as string, ...(withEtag && row.etag ? { etag: row.etag } : {}),
+    id: row.id as string,
+    doc: JSON.parse(json) as ScimObject,
+    version: String(row.v),
+    created: row.c as string,
+    lastModified: row.m as string,
+    ...(withEtag && row.etag ? { etag: row.etag } : {}),
   };
 }
 
@@ -130,8 +156,10 @@ export class Rows {
 
   /** Deleting a resource row and its index rows. */
   remove(kind: ResourceKind, previous: StoredResource): TransactionAction[] {
-    return [this.key(kind, previous.id), ...indexKeys(kind, previous.id, previous.doc).map((r) => r.rowKey)]
-      .map((rowKey): TransactionAction => ["delete", { partitionKey: this.partitionKey, rowKey }]);
+    return [this.key(kind, previous.id), ...indexKeys(kind, previous.id, previous.doc).map((r) => r.rowKey)].map((rowKey): TransactionAction => [
+      "delete",
+      { partitionKey: this.partitionKey, rowKey },
+    ]);
   }
 
   /** The unique index a failed action's row belongs to (to name the attribute of a 409). */

@@ -22,7 +22,10 @@ const RETRY = { maxRetries: 2, retryDelayInMs: 250, maxRetryDelayInMs: 2000 };
 
 export function createTableClient(s: TableSettings): TableClient {
   if (s.storageConnectionString) {
-    return TableClient.fromConnectionString(s.storageConnectionString, s.tableName, { allowInsecureConnection: isLoopback(s.storageConnectionString), retryOptions: RETRY });
+    return TableClient.fromConnectionString(s.storageConnectionString, s.tableName, {
+      allowInsecureConnection: isLoopback(s.storageConnectionString),
+      retryOptions: RETRY,
+    });
   }
   if (s.storageTableEndpoint) {
     // Loaded here only: @azure/identity is large, and a connection string never needs it.

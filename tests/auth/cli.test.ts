@@ -74,12 +74,30 @@ test("static tokens: create (with expiry), rotate, list, revoke", async () => {
 
 test("federation and the Entra-token option are configured and removed per tenant", async () => {
   const tid = crypto.randomUUID();
-  const fed = await cli("federation", "set", "--tenant", "t-fed", "--entra-tenant-id", tid, "--subject", "sub-1", "--audience", "api://x", "--base-url", "https://h");
+  const fed = await cli(
+    "federation",
+    "set",
+    "--tenant",
+    "t-fed",
+    "--entra-tenant-id",
+    tid,
+    "--subject",
+    "sub-1",
+    "--audience",
+    "api://x",
+    "--base-url",
+    "https://h",
+  );
   expect(fed.code).toBe(0);
   expect(fed.out).toContain("Token URL: https://h/oauth2/token");
   const clientId = field(fed.out, "Client ID")!;
   const listed = JSON.parse((await cli("client", "list", "--tenant", "t-fed", "--json")).out);
-  expect(listed[0].federation).toMatchObject({ entraTenantId: tid, issuer: `https://login.microsoftonline.com/${tid}/v2.0`, subject: "sub-1", audience: "api://x" });
+  expect(listed[0].federation).toMatchObject({
+    entraTenantId: tid,
+    issuer: `https://login.microsoftonline.com/${tid}/v2.0`,
+    subject: "sub-1",
+    audience: "api://x",
+  });
   expect((await cli("federation", "remove", clientId)).code).toBe(0);
   expect((await cli("federation", "remove", clientId)).code).toBe(1);
   expect((await cli("federation", "set", "--tenant", "t-fed", "--entra-tenant-id", "nope", "--subject", "s", "--audience", "a")).code).toBe(1);
@@ -168,7 +186,9 @@ test("missing required options and positionals are usage errors with that comman
   expect(noId.code).toBe(2);
   expect(noId.err).toMatch(/<token-id> is required/);
   expect(noId.out).toBe("");
-  expect((await cli("federation", "set", "--tenant", "t-x", "--entra-tenant-id", crypto.randomUUID(), "--subject", "s")).err).toMatch(/--audience <aud> is required/);
+  expect((await cli("federation", "set", "--tenant", "t-x", "--entra-tenant-id", crypto.randomUUID(), "--subject", "s")).err).toMatch(
+    /--audience <aud> is required/,
+  );
   expect((await cli("token", "revoke", "a", "b")).err).toMatch(/unexpected argument 'b'/);
   expect((await cli("signing-key", "rotate", "--force", "now")).code).toBe(2);
   expect((await cli("token", "create", "--tenant", "a", "--tenant", "b")).err).toMatch(/--tenant is given more than once/);
@@ -197,7 +217,16 @@ test("--help and -h print usage on stdout and exit 0, before any other check", a
   const all = await cli("--help");
   expect(all.code).toBe(0);
   expect(all.err).toBe("");
-  for (const command of ["token create", "token rotate", "client create", "secret add", "federation set", "entra-token enable", "signing-key rotate", "expiring"]) {
+  for (const command of [
+    "token create",
+    "token rotate",
+    "client create",
+    "secret add",
+    "federation set",
+    "entra-token enable",
+    "signing-key rotate",
+    "expiring",
+  ]) {
     expect(all.out).toContain(`\n  ${command} `);
   }
   expect((await cli("-h")).out).toBe(all.out);

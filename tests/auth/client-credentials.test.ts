@@ -9,7 +9,9 @@ let t: TestHost;
 beforeAll(async () => {
   t = await startTestHost({ SCIM_CREDENTIAL_CACHE_SECONDS: "2", SCIM_ACCESS_TOKEN_MINUTES: "90", SCIM_AUTH_FAILURE_LIMIT: "1000" });
 });
-afterAll(async () => { await t.close(); });
+afterAll(async () => {
+  await t.close();
+});
 
 const grant = (client_id: string, client_secret: string) => ({ grant_type: "client_credentials", client_id, client_secret });
 
@@ -77,13 +79,20 @@ describe("token endpoint, client secret", () => {
 describe("token endpoint errors (RFC 6749 §5.2)", () => {
   let clientId: string;
   let secret: string;
-  beforeAll(async () => { ({ clientId, secret } = await newOAuthTenant(t)); });
+  beforeAll(async () => {
+    ({ clientId, secret } = await newOAuthTenant(t));
+  });
 
   test.each([
     { what: "no grant_type", params: { client_id: "x" }, status: 400, error: "invalid_request" },
     { what: "another grant type", params: { grant_type: "password", username: "a", password: "b" }, status: 400, error: "unsupported_grant_type" },
     { what: "an unknown scope", params: { grant_type: "client_credentials", scope: "scim admin" }, status: 400, error: "invalid_scope" },
-    { what: "a wrong assertion type", params: { grant_type: "client_credentials", client_id: "0123456789abcdef", client_assertion_type: "saml", client_assertion: "x" }, status: 400, error: "invalid_request" },
+    {
+      what: "a wrong assertion type",
+      params: { grant_type: "client_credentials", client_id: "0123456789abcdef", client_assertion_type: "saml", client_assertion: "x" },
+      status: 400,
+      error: "invalid_request",
+    },
   ])("$what → $status $error", async ({ params, status, error }) => {
     const reply = await tokenRequest(t, params);
     expect(reply.status).toBe(status);
@@ -92,14 +101,19 @@ describe("token endpoint errors (RFC 6749 §5.2)", () => {
   });
 
   test("a JSON body is invalid_request", async () => {
-    const res = await fetch(`${t.host.url}/oauth2/token`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(grant(clientId, secret)) });
+    const res = await fetch(`${t.host.url}/oauth2/token`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(grant(clientId, secret)),
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: string }).error).toBe("invalid_request");
   });
 
   test("repeated parameters and two authentication methods are invalid_request", async () => {
     const repeated = await fetch(`${t.host.url}/oauth2/token`, {
-      method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
       body: `grant_type=client_credentials&client_id=${clientId}&client_secret=${secret}&client_secret=${secret}`,
     });
     expect(repeated.status).toBe(400);

@@ -6,7 +6,9 @@ import { fakeClock } from "../support/oauth";
 let t: TestHost;
 let entra: EntraStandIn;
 let close: () => Promise<void>;
-beforeAll(async () => { ({ host: t, entra, close } = await startHostWithEntra()); });
+beforeAll(async () => {
+  ({ host: t, entra, close } = await startHostWithEntra());
+});
 afterAll(() => close());
 
 const probe = (token: string) => new ScimClient(t.scimUrl, token, "").get("/Users?startIndex=1&count=1");

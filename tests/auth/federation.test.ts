@@ -7,21 +7,32 @@ import { fakeClock, jwsParts, tokenRequest } from "../support/oauth";
 let t: TestHost;
 let entra: EntraStandIn;
 let close: () => Promise<void>;
-beforeAll(async () => { ({ host: t, entra, close } = await startHostWithEntra()); });
+beforeAll(async () => {
+  ({ host: t, entra, close } = await startHostWithEntra());
+});
 afterAll(() => close());
 
 /** A client trusting the stand-in's workload identity; each gets its own JWKS URL, so rate limits don't mix. */
 async function federatedClient(jwksUri = `${entra.jwksUri}?c=${Math.random()}`) {
   const tenant = `t-${Math.random().toString(36).slice(2, 10)}`;
   const client = await setFederation(t.service.credentials, {
-    tenant, entraTenantId: entra.tenantId, subject: entra.subject, audience: entra.audience, jwksUri,
+    tenant,
+    entraTenantId: entra.tenantId,
+    subject: entra.subject,
+    audience: entra.audience,
+    jwksUri,
   });
   return { tenant, clientId: client.id };
 }
 
-const exchange = (clientId: string, assertion: string, extra: Record<string, string> = {}, host: TestHost = t) => tokenRequest(host, {
-  grant_type: "client_credentials", client_id: clientId, client_assertion_type: JWT_BEARER_ASSERTION, client_assertion: assertion, ...extra,
-});
+const exchange = (clientId: string, assertion: string, extra: Record<string, string> = {}, host: TestHost = t) =>
+  tokenRequest(host, {
+    grant_type: "client_credentials",
+    client_id: clientId,
+    client_assertion_type: JWT_BEARER_ASSERTION,
+    client_assertion: assertion,
+    ...extra,
+  });
 
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -37,7 +48,10 @@ test("exchanges a valid Entra assertion for an access token that reads the tenan
 describe("rejects assertions that do not prove the configured workload", () => {
   let clientId: string;
   let log: ReturnType<TestHost["captureAuthLog"]>;
-  beforeAll(async () => { ({ clientId } = await federatedClient()); log = t.captureAuthLog(); });
+  beforeAll(async () => {
+    ({ clientId } = await federatedClient());
+    log = t.captureAuthLog();
+  });
   afterAll(() => log.stop());
 
   test.each([
@@ -145,6 +159,10 @@ test("removing the federation refuses new assertions and revokes its tokens with
 test("a client without a federation cannot use assertions, and an assertion needs a client_id", async () => {
   const { client } = await createClient(t.service.credentials, { tenant: "t-nofed" });
   expect((await exchange(client.id, await entra.assertion())).body.error).toBe("invalid_client");
-  const missing = await tokenRequest(t, { grant_type: "client_credentials", client_assertion_type: JWT_BEARER_ASSERTION, client_assertion: await entra.assertion() });
+  const missing = await tokenRequest(t, {
+    grant_type: "client_credentials",
+    client_assertion_type: JWT_BEARER_ASSERTION,
+    client_assertion: await entra.assertion(),
+  });
   expect(missing.body.error).toBe("invalid_client");
 });

@@ -9,7 +9,9 @@ beforeAll(async () => {
   // Its own credentials file, so the counts below are this file's alone.
   t = await startTestHost({ SCIM_LOCAL_CREDENTIALS_FILE: path.join(os.tmpdir(), `scim-health-${crypto.randomUUID()}.json`) });
 });
-afterAll(async () => { await t.close(); });
+afterAll(async () => {
+  await t.close();
+});
 
 const health = async (token?: string) => {
   const res = await fetch(`${t.host.url}/health`, token ? { headers: { Authorization: `Bearer ${token}` } } : {});
@@ -36,9 +38,7 @@ test("reports credentials expiring within 30 days: counts for anyone, details on
 
     const detailed = await health(a.accessToken);
     expect(detailed.body.tenant).toBe(a.tenant);
-    expect(detailed.body.expiringCredentials).toEqual([
-      { id: soon.record.id, kind: "token", expiresAt: soon.record.expiresAt, daysLeft: 9 },
-    ]);
+    expect(detailed.body.expiringCredentials).toEqual([{ id: soon.record.id, kind: "token", expiresAt: soon.record.expiresAt, daysLeft: 9 }]);
     expect(JSON.stringify(detailed.body)).not.toMatch(/t-other|hash|sft_|scs_/);
   } finally {
     clock.restore();
@@ -57,9 +57,15 @@ test("a credential close to expiry logs a warning when it authenticates (no secr
   const log = t.captureAuthLog();
   try {
     expect((await new ScimClient(t.scimUrl, token, tenant).get("/Users?startIndex=1&count=1")).status).toBe(200);
-    expect(log.lines).toContainEqual(expect.objectContaining({
-      event: "auth.credential-expiring", credentialId: record.id, kind: "token", tenant, daysLeft: 19,
-    }));
+    expect(log.lines).toContainEqual(
+      expect.objectContaining({
+        event: "auth.credential-expiring",
+        credentialId: record.id,
+        kind: "token",
+        tenant,
+        daysLeft: 19,
+      }),
+    );
     expect(log.raw.join("\n")).not.toContain(token);
   } finally {
     log.stop();

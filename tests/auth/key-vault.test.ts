@@ -11,9 +11,15 @@ let t: TestHost;
 let kv: KeyVaultStandIn;
 beforeAll(async () => {
   kv = await startKeyVaultStandIn();
-  t = await startTestHost({ SCIM_KEY_VAULT_URI: kv.url, SCIM_CREDENTIAL_CACHE_SECONDS: "2", SCIM_AUTH_FAILURE_LIMIT: "1000" }, { secretClients: kv.secretClients });
+  t = await startTestHost(
+    { SCIM_KEY_VAULT_URI: kv.url, SCIM_CREDENTIAL_CACHE_SECONDS: "2", SCIM_AUTH_FAILURE_LIMIT: "1000" },
+    { secretClients: kv.secretClients },
+  );
 });
-afterAll(async () => { await t.close(); await kv.close(); });
+afterAll(async () => {
+  await t.close();
+  await kv.close();
+});
 
 async function cli(...argv: string[]) {
   const out: string[] = [];
@@ -75,7 +81,16 @@ test("listing pages through more than 25 secrets and reads expiry from secret pr
 
   const expiring = await cli("expiring", "--tenant", "t-many", "--days", "10", "--json");
   // 5…10 days: the window is inclusive, and the vault keeps expiry to the second.
-  expect(JSON.parse(expiring.out).map((e: { id: string }) => e.id).sort()).toEqual(made.slice(0, 6).map((m) => m.id).sort());
+  expect(
+    JSON.parse(expiring.out)
+      .map((e: { id: string }) => e.id)
+      .sort(),
+  ).toEqual(
+    made
+      .slice(0, 6)
+      .map((m) => m.id)
+      .sort(),
+  );
 });
 
 test("token list, secret add and revoke work against the vault", async () => {
@@ -83,8 +98,17 @@ test("token list, secret add and revoke work against the vault", async () => {
   const added = JSON.parse((await cli("secret", "add", created.clientId, "--json")).out);
   expect((await cli("secret", "revoke", created.secretId)).code).toBe(0);
   const listed = JSON.parse((await cli("client", "list", "--tenant", "t-kv2", "--json")).out) as Record<string, unknown>[];
-  expect(listed.filter((r) => r.kind === "client-secret").map((r) => [r.id, r.status]).sort())
-    .toEqual([[created.secretId, "revoked"], [added.secretId, "active"]].sort());
+  expect(
+    listed
+      .filter((r) => r.kind === "client-secret")
+      .map((r) => [r.id, r.status])
+      .sort(),
+  ).toEqual(
+    [
+      [created.secretId, "revoked"],
+      [added.secretId, "active"],
+    ].sort(),
+  );
   expect((await cli("token", "create", "--tenant", "t-kv2")).out).toContain("Secret Token:");
 });
 

@@ -13,7 +13,10 @@ beforeAll(async () => {
   t = await startTestHost({ SCIM_LOCAL_CREDENTIALS_FILE: path.join(os.tmpdir(), `scim-keys-${crypto.randomUUID()}.json`) });
   log = t.captureAuthLog();
 });
-afterAll(async () => { log.stop(); await t.close(); });
+afterAll(async () => {
+  log.stop();
+  await t.close();
+});
 
 const kidOf = (token: string) => decodeProtectedHeader(token).kid;
 const probe = (a: OAuthTenant, token: string) => new ScimClient(t.scimUrl, token, a.tenant).get("/Users?startIndex=1&count=1");
@@ -67,7 +70,12 @@ test("a token signed by a key this instance has not loaded yet is accepted after
     clock.advance(31_000); // past the 30 s floor between reloads, well within the 5 min cache
     // Another instance mints with the new key while this one still holds the old set in memory.
     const other = new SigningKeys(t.service.signingKeyStore, t.service.auth.log);
-    const token = await mintAccessToken(other, { tenant: a.tenant, clientId: a.clientId, credentialId: a.secretId, scope: "scim" }, tokenAudience(t.host.url), 3600);
+    const token = await mintAccessToken(
+      other,
+      { tenant: a.tenant, clientId: a.clientId, credentialId: a.secretId, scope: "scim" },
+      tokenAudience(t.host.url),
+      3600,
+    );
     expect((await probe(a, token)).status).toBe(200);
   } finally {
     clock.restore();

@@ -9,7 +9,10 @@ beforeAll(async () => {
   t = await startTestHost({ SCIM_AUTH_FAILURE_LIMIT: "3", SCIM_AUTH_FAILURE_WINDOW_SECONDS: "60" });
   log = t.captureAuthLog();
 });
-afterAll(async () => { log.stop(); await t.close(); });
+afterAll(async () => {
+  log.stop();
+  await t.close();
+});
 
 const grant = (client_id: string, client_secret: string) => ({ grant_type: "client_credentials", client_id, client_secret });
 

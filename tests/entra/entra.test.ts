@@ -19,13 +19,21 @@ interface Step {
   expect: { status: number; body?: unknown; headers?: Record<string, string> };
   capture?: Record<string, string>;
 }
-interface Fixture { description?: string; steps: Step[] }
+interface Fixture {
+  description?: string;
+  steps: Step[];
+}
 
 const FIXTURES = path.join(__dirname, "fixtures");
-const fixtures = fs.readdirSync(FIXTURES).filter((f) => f.endsWith(".json")).sort();
+const fixtures = fs
+  .readdirSync(FIXTURES)
+  .filter((f) => f.endsWith(".json"))
+  .sort();
 
 let t: TestHost;
-beforeAll(async () => { t = await startTestHost(); });
+beforeAll(async () => {
+  t = await startTestHost();
+});
 afterAll(() => t.close());
 
 type Vars = Record<string, unknown>;
@@ -83,7 +91,7 @@ async function replay(scim: ScimClient, fixture: Fixture): Promise<void> {
     for (const [name, dotPath] of Object.entries(step.capture ?? {})) vars[name] = capture(reply.body, dotPath);
     const problems = reply.status === step.expect.status ? [] : [`status: expected ${step.expect.status}, got ${reply.status} ${JSON.stringify(reply.body)}`];
     if (step.expect.body !== undefined) problems.push(...mismatches(fill(step.expect.body, vars), reply.body));
-    for (const [name, value] of Object.entries((fill(step.expect.headers ?? {}, vars) as Record<string, string>))) {
+    for (const [name, value] of Object.entries(fill(step.expect.headers ?? {}, vars) as Record<string, string>)) {
       const actual = reply.headers.get(name);
       if (actual === null || !actual.startsWith(value)) problems.push(`header ${name}: expected ${value}…, got ${String(actual)}`);
     }

@@ -52,7 +52,14 @@ interface Loaded {
   sdkAtImport: string[];
   answers: Array<{ status: number; headers: Record<string, string>; body: any }>;
 }
-interface Call { name: string; method: string; url: string; params?: Record<string, string>; headers?: Record<string, string>; body?: string }
+interface Call {
+  name: string;
+  method: string;
+  url: string;
+  params?: Record<string, string>;
+  headers?: Record<string, string>;
+  body?: string;
+}
 
 let dir: string;
 let bundle: string;
@@ -62,7 +69,11 @@ let scim: ScimClient;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), "scim-bundle-"));
-  execFileSync(process.execPath, [path.join(REPO, "scripts", "build.mjs"), "--outdir", dir, "--only", "functions/index"], { cwd: REPO, stdio: "pipe", timeout: 60_000 });
+  execFileSync(process.execPath, [path.join(REPO, "scripts", "build.mjs"), "--outdir", dir, "--only", "functions/index"], {
+    cwd: REPO,
+    stdio: "pipe",
+    timeout: 60_000,
+  });
   const main = (JSON.parse(readFileSync(path.join(REPO, "package.json"), "utf8")) as { main: string }).main;
   bundle = path.join(dir, path.relative("dist", main)); // the build's default outdir is dist/
   standIn = path.join(dir, "worker-stand-in.js");
@@ -84,8 +95,10 @@ function load(calls: Call[] = []): Promise<Loaded> {
     const settings = t?.service.config;
     const child = spawn(process.execPath, [standIn, bundle, JSON.stringify(calls)], {
       env: {
-        ...process.env, NODE_PATH: path.join(REPO, "node_modules"),
-        SCIM_STORAGE_CONNECTION_STRING: settings?.storageConnectionString, SCIM_LOCAL_CREDENTIALS_FILE: settings?.localCredentialsFile,
+        ...process.env,
+        NODE_PATH: path.join(REPO, "node_modules"),
+        SCIM_STORAGE_CONNECTION_STRING: settings?.storageConnectionString,
+        SCIM_LOCAL_CREDENTIALS_FILE: settings?.localCredentialsFile,
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -107,7 +120,9 @@ test("the build writes package.json main as a single file beside the SDK bundles
   for (const sdk of ["azure-identity.js", "azure-keyvault-secrets.js"]) expect(existsSync(path.join(path.dirname(bundle), sdk))).toBe(true);
   const text = readFileSync(bundle, "utf8");
   // Only the Functions library (and Node's own modules) are loaded from outside the bundle.
-  const external = new Set([...text.matchAll(/\brequire\("([^".][^"]*)"\)/g)].map((m) => m[1] ?? "").filter((id) => !id.startsWith("node:") && !id.startsWith("ajv/dist/runtime/")));
+  const external = new Set(
+    [...text.matchAll(/\brequire\("([^".][^"]*)"\)/g)].map((m) => m[1] ?? "").filter((id) => !id.startsWith("node:") && !id.startsWith("ajv/dist/runtime/")),
+  );
   const builtins = new Set(builtinModules);
   expect([...external].filter((id) => !builtins.has(id))).toEqual(["@azure/functions"]);
 });
@@ -131,11 +146,13 @@ test("the bundled handlers serve discovery, and write to and read from the store
   const auth = { authorization: `Bearer ${scim.token}`, "content-type": "application/scim+json" };
   const base = "http://127.0.0.1:7071/scim/v2";
   const user = entraUser();
-  const [config, created, found] = (await load([
-    { name: "serviceProviderConfig", method: "GET", url: `${base}/ServiceProviderConfig` },
-    { name: "createUser", method: "POST", url: `${base}/Users`, headers: auth, body: JSON.stringify(user) },
-    { name: "listUsers", method: "GET", url: `${base}/Users?filter=${encodeURIComponent(`userName eq "${String(user.userName)}"`)}`, headers: auth },
-  ])).answers;
+  const [config, created, found] = (
+    await load([
+      { name: "serviceProviderConfig", method: "GET", url: `${base}/ServiceProviderConfig` },
+      { name: "createUser", method: "POST", url: `${base}/Users`, headers: auth, body: JSON.stringify(user) },
+      { name: "listUsers", method: "GET", url: `${base}/Users?filter=${encodeURIComponent(`userName eq "${String(user.userName)}"`)}`, headers: auth },
+    ])
+  ).answers;
   expect(config!.status).toBe(200);
   expect(config!.body.patch).toEqual({ supported: true });
   expect(created!.status).toBe(201);
@@ -150,9 +167,17 @@ test("the bundled handlers serve discovery, and write to and read from the store
 
 test("rejects a user with a mistyped attribute from the bundle with 400 invalidValue", async () => {
   const auth = { authorization: `Bearer ${scim.token}`, "content-type": "application/scim+json" };
-  const [answer] = (await load([
-    { name: "createUser", method: "POST", url: "http://127.0.0.1:7071/scim/v2/Users", headers: auth, body: JSON.stringify({ ...entraUser(), name: "Joy Young" }) },
-  ])).answers;
+  const [answer] = (
+    await load([
+      {
+        name: "createUser",
+        method: "POST",
+        url: "http://127.0.0.1:7071/scim/v2/Users",
+        headers: auth,
+        body: JSON.stringify({ ...entraUser(), name: "Joy Young" }),
+      },
+    ])
+  ).answers;
   expect(answer!.status).toBe(400);
   expect(answer!.body.scimType).toBe("invalidValue");
   expect(answer!.body.detail).toMatch(/'name'/);

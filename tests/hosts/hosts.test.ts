@@ -7,12 +7,19 @@ import { azureHandler } from "../../functions/azure-adapter";
 import { routeMatcher, routes } from "../../shared/http/routes";
 import { startTestHost, TestHost, ScimClient, entraUser, patchOp, CORE_GROUP } from "../support/scim-client";
 
-interface Answer { status: number; headers: Record<string, string>; body: any }
+interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: any;
+}
 type Send = (method: string, path: string, init?: { body?: string; token?: string | null; contentType?: string }) => Promise<Answer>;
 
 let t: TestHost;
 let scim: ScimClient;
-beforeAll(async () => { t = await startTestHost(); scim = await t.newTenant(); });
+beforeAll(async () => {
+  t = await startTestHost();
+  scim = await t.newTenant();
+});
 afterAll(() => t.close());
 
 const lower = (headers: Record<string, string>) => Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
@@ -35,18 +42,26 @@ const viaFunctions: Send = async (method, path, init = {}) => {
   const match = routeMatcher.match(method, url.pathname);
   if (!match || "allowed" in match) throw new Error(`the Functions host would not route ${method} ${path}`);
   const request = new HttpRequest({
-    method, url: url.toString(), params: match.params,
+    method,
+    url: url.toString(),
+    params: match.params,
     headers: headersFor(init.token, init.body, init.contentType),
     body: init.body === undefined ? undefined : { string: init.body },
   });
-  const response = await azureHandler(t.service.pipeline, match.item)(request, new InvocationContext({ functionName: match.item.name, logHandler: () => undefined }));
+  const response = await azureHandler(t.service.pipeline, match.item)(
+    request,
+    new InvocationContext({ functionName: match.item.name, logHandler: () => undefined }),
+  );
   let text = "";
   if (typeof response.body === "string") text = response.body;
   else if (response.body instanceof Readable) for await (const chunk of response.body) text += chunk.toString();
   return { status: response.status ?? 200, headers: lower((response.headers ?? {}) as Record<string, string>), body: parse(text) };
 };
 
-describe.each([["the Azure Functions adapter", viaFunctions], ["the local host", viaLocalHost]] as const)("%s", (_host, send) => {
+describe.each([
+  ["the Azure Functions adapter", viaFunctions],
+  ["the local host", viaLocalHost],
+] as const)("%s", (_host, send) => {
   test("serves discovery without a token", async () => {
     const reply = await send("GET", "/scim/v2/ServiceProviderConfig", { token: null });
     expect(reply.status).toBe(200);
@@ -64,7 +79,9 @@ describe.each([["the Azure Functions adapter", viaFunctions], ["the local host",
     const created = await send("POST", "/scim/v2/Users", { body: JSON.stringify(entraUser()) });
     expect(created.status).toBe(201);
     expect(created.headers.location).toBe(created.body.meta.location);
-    const patched = await send("PATCH", `/scim/v2/Users/${created.body.id}`, { body: JSON.stringify(patchOp({ op: "Replace", path: "active", value: "False" })) });
+    const patched = await send("PATCH", `/scim/v2/Users/${created.body.id}`, {
+      body: JSON.stringify(patchOp({ op: "Replace", path: "active", value: "False" })),
+    });
     expect(patched.status).toBe(200);
     expect(patched.body.active).toBe(false);
     expect(patched.headers.etag).toBe(patched.body.meta.version);

@@ -2,14 +2,16 @@
 // application/scim+json; Table Storage's key and size limits surface as 4xx, never 500, and a rejected
 // write leaves nothing behind.
 import { startTestHost, TestHost, ScimClient, Reply } from "../support/scim-client";
-import {
-  ENTERPRISE_USER, createUser, entraUser, expectScimError, expectStatus, filterQuery, patchOp, roundTrips, unique,
-} from "../support/builders";
+import { ENTERPRISE_USER, createUser, entraUser, expectScimError, expectStatus, filterQuery, patchOp, roundTrips, unique } from "../support/builders";
 
 let t: TestHost;
 let scim: ScimClient;
 let user: any;
-beforeAll(async () => { t = await startTestHost(); scim = await t.newTenant(); user = await createUser(scim); });
+beforeAll(async () => {
+  t = await startTestHost();
+  scim = await t.newTenant();
+  user = await createUser(scim);
+});
 afterAll(() => t.close());
 
 const UNKNOWN = "7a7c3a1e-5a6b-4c1d-9e0f-000000000000";
@@ -36,15 +38,19 @@ describe("request bodies", () => {
   });
 
   test.each(["text/plain", "application/xml", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"])(
-    "Content-Type %s is 415", async (type) => {
+    "Content-Type %s is 415",
+    async (type) => {
       expectScimError(await raw("POST", "/Users", JSON.stringify(entraUser()), type), 415);
       expectScimError(await raw("PATCH", `/Users/${user.id}`, JSON.stringify(patchOp({ op: "replace", path: "title", value: "x" })), type), 415);
-    });
+    },
+  );
 
   test.each(["application/json", "application/json; charset=utf-8", "application/scim+json; charset=utf-8", "Application/SCIM+JSON"])(
-    "Content-Type %s is accepted", async (type) => {
+    "Content-Type %s is accepted",
+    async (type) => {
       expectStatus(await raw("POST", "/Users", JSON.stringify(entraUser()), type), 201);
-    });
+    },
+  );
 
   test("a body over the limit (1 MiB by default) is 413", async () => {
     const big = JSON.stringify(entraUser({ displayName: "x".repeat(1024 * 1024 + 10) }));
@@ -294,7 +300,7 @@ describe("no request yields a 500", () => {
   const odd: Array<[string, string, unknown]> = [
     ["GET", "/Users?filter=%", undefined],
     ["GET", "/Users?filter=%22", undefined],
-    ["GET", `/Users?filter=${encodeURIComponent("userName eq \"\u0000\"")}`, undefined],
+    ["GET", `/Users?filter=${encodeURIComponent('userName eq "\u0000"')}`, undefined],
     ["GET", `/Users?filter=${encodeURIComponent(`userName eq "${"x".repeat(5000)}"`)}`, undefined],
     ["GET", `/Users?filter=${encodeURIComponent("(".repeat(500) + 'userName eq "a"' + ")".repeat(500))}`, undefined],
     ["GET", `/Users?filter=${encodeURIComponent(Array.from({ length: 200 }, (_, i) => `title eq "${i}"`).join(" or "))}`, undefined],
@@ -309,7 +315,7 @@ describe("no request yields a 500", () => {
     ["PATCH", "/Users/{id}", patchOp({ op: "replace", path: "", value: { "": "x" } })],
     ["PATCH", "/Users/{id}", patchOp({ op: "replace", path: null, value: { "name.": "x" } })],
     ["PATCH", "/Users/{id}", patchOp({ op: "add", path: "emails[", value: "x" })],
-    ["PATCH", "/Users/{id}", patchOp({ op: "add", path: "emails[type eq \"work\"].value", value: { nested: true } })],
+    ["PATCH", "/Users/{id}", patchOp({ op: "add", path: 'emails[type eq "work"].value', value: { nested: true } })],
     ["PATCH", "/Users/{id}", patchOp(...Array.from({ length: 2000 }, () => ({ op: "add", path: "title", value: "x" })))],
   ];
 

@@ -6,7 +6,10 @@ import { ENTERPRISE_USER, createUser, enterprise, entraUser, expectStatus, filte
 
 let t: TestHost;
 let scim: ScimClient;
-beforeAll(async () => { t = await startTestHost(); scim = await t.newTenant(); });
+beforeAll(async () => {
+  t = await startTestHost();
+  scim = await t.newTenant();
+});
 afterAll(() => t.close());
 
 const ENT = ENTERPRISE_USER;
@@ -34,7 +37,7 @@ test("20 parallel PATCHes of different attributes on one user: all 20 changes ar
     ["Add department", { op: "Add", path: `${ENT}:department`, value: "Dept" }],
     ["Replace work email (filtered upsert)", { op: "Replace", path: 'emails[type eq "work"].value', value: "work@example.com" }],
     ["Add mobile phone (filtered upsert)", { op: "Add", path: 'phoneNumbers[type eq "mobile"].value', value: "+1 555 0100" }],
-    ["Replace active with \"False\"", { op: "Replace", path: "active", value: "False" }],
+    ['Replace active with "False"', { op: "Replace", path: "active", value: "False" }],
   ];
   expect(changes).toHaveLength(20);
   const replies = await Promise.all(changes.map(([, op]) => scim.patch(`/Users/${created.id}`, patchOp(op))));
@@ -42,8 +45,15 @@ test("20 parallel PATCHes of different attributes on one user: all 20 changes ar
 
   const after = (await scim.get(`/Users/${created.id}`)).body;
   expect(after).toMatchObject({
-    displayName: "Display", nickName: "Nick", title: "Title", userType: "Employee", preferredLanguage: "en-US",
-    locale: "en-GB", timezone: "Europe/London", profileUrl: "https://example.com/p", active: false,
+    displayName: "Display",
+    nickName: "Nick",
+    title: "Title",
+    userType: "Employee",
+    preferredLanguage: "en-US",
+    locale: "en-GB",
+    timezone: "Europe/London",
+    profileUrl: "https://example.com/p",
+    active: false,
     name: { givenName: "Given", familyName: "Family", middleName: "Middle", formatted: "Given Family" },
     emails: [{ type: "work", value: "work@example.com" }],
     phoneNumbers: [{ type: "mobile", value: "+1 555 0100" }],
@@ -57,8 +67,9 @@ test("20 parallel PATCHes of different attributes on one user: all 20 changes ar
 
 test("20 parallel Adds to a multi-valued attribute keep every value", async () => {
   const created = await createUser(scim, entraUser({ roles: [] }));
-  const replies = await Promise.all(Array.from({ length: 20 }, (_, i) =>
-    scim.patch(`/Users/${created.id}`, patchOp({ op: "Add", path: "roles", value: [{ value: `role-${i}` }] }))));
+  const replies = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => scim.patch(`/Users/${created.id}`, patchOp({ op: "Add", path: "roles", value: [{ value: `role-${i}` }] }))),
+  );
   for (const reply of replies) expectStatus(reply, 200);
   const roles = (await scim.get(`/Users/${created.id}`)).body.roles.map((r: any) => r.value).sort();
   expect(roles).toEqual(Array.from({ length: 20 }, (_, i) => `role-${i}`).sort());
@@ -66,8 +77,9 @@ test("20 parallel Adds to a multi-valued attribute keep every value", async () =
 
 test("10 parallel POSTs of the same userName: exactly one 201, the others 409 uniqueness", async () => {
   const userName = `${unique("race")}@example.com`;
-  const replies = await Promise.all(Array.from({ length: 10 }, (_, i) =>
-    scim.post("/Users", entraUser({ userName: i % 2 ? userName.toUpperCase() : userName }))));
+  const replies = await Promise.all(
+    Array.from({ length: 10 }, (_, i) => scim.post("/Users", entraUser({ userName: i % 2 ? userName.toUpperCase() : userName }))),
+  );
   const statuses = replies.map((r) => r.status).sort();
   expect(statuses).toEqual([201, ...Array(9).fill(409)]);
   for (const r of replies.filter((x) => x.status === 409)) expect(r.body.scimType).toBe("uniqueness");

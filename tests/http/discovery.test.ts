@@ -81,7 +81,15 @@ describe("/Schemas", () => {
   test("attribute characteristics use RFC spelling (camelCase values, booleans)", async () => {
     const user = schemas.find((s) => s.id === CORE_USER);
     const userName = user.attributes.find((a: any) => a.name === "userName");
-    expect(userName).toMatchObject({ type: "string", multiValued: false, required: true, caseExact: false, mutability: "readWrite", returned: "default", uniqueness: "server" });
+    expect(userName).toMatchObject({
+      type: "string",
+      multiValued: false,
+      required: true,
+      caseExact: false,
+      mutability: "readWrite",
+      returned: "default",
+      uniqueness: "server",
+    });
     const externalId = user.attributes.find((a: any) => a.name === "externalId");
     expect(externalId).toMatchObject({ caseExact: true });
     const groups = user.attributes.find((a: any) => a.name === "groups");
@@ -94,23 +102,60 @@ describe("/Schemas", () => {
 
   test("the core User declares every standard attribute", async () => {
     const names = schemas.find((s) => s.id === CORE_USER).attributes.map((a: any) => a.name);
-    expect(names).toEqual(expect.arrayContaining([
-      "userName", "name", "displayName", "nickName", "profileUrl", "title", "userType", "preferredLanguage", "locale",
-      "timezone", "active", "emails", "phoneNumbers", "ims", "photos", "addresses", "groups", "entitlements", "roles", "x509Certificates",
-    ]));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "userName",
+        "name",
+        "displayName",
+        "nickName",
+        "profileUrl",
+        "title",
+        "userType",
+        "preferredLanguage",
+        "locale",
+        "timezone",
+        "active",
+        "emails",
+        "phoneNumbers",
+        "ims",
+        "photos",
+        "addresses",
+        "groups",
+        "entitlements",
+        "roles",
+        "x509Certificates",
+      ]),
+    );
     const ent = schemas.find((s) => s.id === ENTERPRISE_USER).attributes.map((a: any) => a.name);
     expect(ent).toEqual(expect.arrayContaining(["employeeNumber", "costCenter", "organization", "division", "department", "manager"]));
   });
 
   // Reference §4.1: the default non-gallery user mappings, flattened the way the gallery test reads them.
   test.each([
-    "userName", "active", "displayName", "title", 'emails[type eq "work"].value', "preferredLanguage",
-    "name.givenName", "name.familyName", "name.formatted",
-    'addresses[type eq "work"].formatted', 'addresses[type eq "work"].streetAddress', 'addresses[type eq "work"].locality',
-    'addresses[type eq "work"].region', 'addresses[type eq "work"].postalCode', 'addresses[type eq "work"].country',
-    'phoneNumbers[type eq "work"].value', 'phoneNumbers[type eq "mobile"].value', 'phoneNumbers[type eq "fax"].value',
-    "externalId", `${ENTERPRISE_USER}:employeeNumber`, `${ENTERPRISE_USER}:department`, `${ENTERPRISE_USER}:manager`,
-    "roles", 'emails[type eq "other"].Value',
+    "userName",
+    "active",
+    "displayName",
+    "title",
+    'emails[type eq "work"].value',
+    "preferredLanguage",
+    "name.givenName",
+    "name.familyName",
+    "name.formatted",
+    'addresses[type eq "work"].formatted',
+    'addresses[type eq "work"].streetAddress',
+    'addresses[type eq "work"].locality',
+    'addresses[type eq "work"].region',
+    'addresses[type eq "work"].postalCode',
+    'addresses[type eq "work"].country',
+    'phoneNumbers[type eq "work"].value',
+    'phoneNumbers[type eq "mobile"].value',
+    'phoneNumbers[type eq "fax"].value',
+    "externalId",
+    `${ENTERPRISE_USER}:employeeNumber`,
+    `${ENTERPRISE_USER}:department`,
+    `${ENTERPRISE_USER}:manager`,
+    "roles",
+    'emails[type eq "other"].Value',
   ])("the mapped attribute %s is discoverable", (mapped) => {
     const ext = mapped.startsWith(`${ENTERPRISE_USER}:`);
     const schema = schemas.find((s) => s.id === (ext ? ENTERPRISE_USER : CORE_USER));
@@ -134,7 +179,10 @@ describe("/ResourceTypes", () => {
     expect(reply.body.schemas).toEqual([LIST_URN]);
     const byName = Object.fromEntries(reply.body.Resources.map((r: any) => [r.name, r]));
     expect(byName.User).toMatchObject({
-      schemas: [RESOURCE_TYPE_URN], id: "User", endpoint: "/Users", schema: CORE_USER,
+      schemas: [RESOURCE_TYPE_URN],
+      id: "User",
+      endpoint: "/Users",
+      schema: CORE_USER,
       schemaExtensions: [{ schema: ENTERPRISE_USER, required: false }],
       meta: { resourceType: "ResourceType", location: `${t.scimUrl}/ResourceTypes/User` },
     });

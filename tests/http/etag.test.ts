@@ -6,7 +6,10 @@ import { createUser, expectScimError, expectStatus, patchOp } from "../support/b
 
 let t: TestHost;
 let scim: ScimClient;
-beforeAll(async () => { t = await startTestHost(); scim = await t.newTenant(); });
+beforeAll(async () => {
+  t = await startTestHost();
+  scim = await t.newTenant();
+});
 afterAll(() => t.close());
 
 const rename = (value: string) => patchOp({ op: "replace", path: "displayName", value });
@@ -38,9 +41,12 @@ describe("If-Match", () => {
   test.each(["PATCH", "PUT", "DELETE"])("%s with the current version succeeds", async (method) => {
     const created = await createUser(scim);
     const headers = { "If-Match": created.meta.version };
-    const reply = method === "PATCH" ? await scim.patch(`/Users/${created.id}`, rename("x"), headers)
-      : method === "PUT" ? await scim.put(`/Users/${created.id}`, { userName: created.userName }, headers)
-        : await scim.delete(`/Users/${created.id}`, headers);
+    const reply =
+      method === "PATCH"
+        ? await scim.patch(`/Users/${created.id}`, rename("x"), headers)
+        : method === "PUT"
+          ? await scim.put(`/Users/${created.id}`, { userName: created.userName }, headers)
+          : await scim.delete(`/Users/${created.id}`, headers);
     expect(reply.status).toBe(method === "DELETE" ? 204 : 200);
   });
 
@@ -49,9 +55,12 @@ describe("If-Match", () => {
     const stale = created.meta.version;
     const current = (await scim.patch(`/Users/${created.id}`, rename("moved on"))).body;
     const headers = { "If-Match": stale };
-    const reply = method === "PATCH" ? await scim.patch(`/Users/${created.id}`, rename("lost"), headers)
-      : method === "PUT" ? await scim.put(`/Users/${created.id}`, { userName: created.userName }, headers)
-        : await scim.delete(`/Users/${created.id}`, headers);
+    const reply =
+      method === "PATCH"
+        ? await scim.patch(`/Users/${created.id}`, rename("lost"), headers)
+        : method === "PUT"
+          ? await scim.put(`/Users/${created.id}`, { userName: created.userName }, headers)
+          : await scim.delete(`/Users/${created.id}`, headers);
     expectScimError(reply, 412);
     expect((await scim.get(`/Users/${created.id}`)).body).toEqual(current);
   });

@@ -3,8 +3,18 @@
 // with an empty list, malformed = 400 invalidFilter, and one round trip for eq on userName/externalId/id.
 import { startTestHost, TestHost, ScimClient } from "../support/scim-client";
 import {
-  ENTERPRISE_USER, LIST_URN, createUser, entraUser, expectScimError, expectStatus, filterQuery, formFilterQuery,
-  fullUser, patchOp, roundTrips, unique,
+  ENTERPRISE_USER,
+  LIST_URN,
+  createUser,
+  entraUser,
+  expectScimError,
+  expectStatus,
+  filterQuery,
+  formFilterQuery,
+  fullUser,
+  patchOp,
+  roundTrips,
+  unique,
 } from "../support/builders";
 
 let t: TestHost;
@@ -16,16 +26,32 @@ beforeAll(async () => {
   t = await startTestHost();
   scim = await t.newTenant();
   boss = await createUser(scim, fullUser({ userName: `${tag}-boss@example.com`, externalId: `${tag}-Boss`, displayName: "The Boss" }));
-  ann = await createUser(scim, fullUser({
-    userName: `${tag}-Ann.Lee@Contoso.com`, externalId: `${tag}-AnnExt`, displayName: "Ann Lee", title: "Engineer",
-    emails: [{ value: `ann@${tag}.work`, type: "work", primary: true }, { value: `ann@${tag}.home`, type: "home" }],
-    phoneNumbers: [{ value: "+1 555 0101", type: "mobile" }],
-    [ENTERPRISE_USER]: { employeeNumber: "1001", department: "R&D", costCenter: "CC-1", manager: { value: boss.id } },
-  }));
-  bob = await createUser(scim, entraUser({
-    userName: `${tag}-bob@contoso.com`, externalId: `${tag}-bobext`, displayName: "Bob Stone", title: "Manager", active: false,
-    emails: [{ value: `bob@${tag}.work`, type: "work" }],
-  }));
+  ann = await createUser(
+    scim,
+    fullUser({
+      userName: `${tag}-Ann.Lee@Contoso.com`,
+      externalId: `${tag}-AnnExt`,
+      displayName: "Ann Lee",
+      title: "Engineer",
+      emails: [
+        { value: `ann@${tag}.work`, type: "work", primary: true },
+        { value: `ann@${tag}.home`, type: "home" },
+      ],
+      phoneNumbers: [{ value: "+1 555 0101", type: "mobile" }],
+      [ENTERPRISE_USER]: { employeeNumber: "1001", department: "R&D", costCenter: "CC-1", manager: { value: boss.id } },
+    }),
+  );
+  bob = await createUser(
+    scim,
+    entraUser({
+      userName: `${tag}-bob@contoso.com`,
+      externalId: `${tag}-bobext`,
+      displayName: "Bob Stone",
+      title: "Manager",
+      active: false,
+      emails: [{ value: `bob@${tag}.work`, type: "work" }],
+    }),
+  );
   cy = await createUser(scim, entraUser({ userName: `${tag}-cy@fabrikam.com`, externalId: `${tag}-cyext`, displayName: "Cy Twombly", nickName: "Cy" }));
   // Move cy's lastModified after bob's creation.
   expectStatus(await scim.patch(`/Users/${cy.id}`, patchOp({ op: "Replace", path: "title", value: "Artist" })), 200);

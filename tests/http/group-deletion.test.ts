@@ -5,7 +5,10 @@ import { addMembers, createGroup, groupIdsOf, memberIds, seedUsers } from "../su
 
 let t: TestHost;
 let scim: ScimClient;
-beforeAll(async () => { t = await startTestHost(); scim = await t.newTenant(); }, 60_000);
+beforeAll(async () => {
+  t = await startTestHost();
+  scim = await t.newTenant();
+}, 60_000);
 afterAll(() => t.close());
 
 test("a cleanup cut short by its deadline leaves no visible trace and is finished by the next group deletion", async () => {

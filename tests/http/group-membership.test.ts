@@ -27,15 +27,16 @@ test("racing adds and removes of the same members end in the state of each membe
   const id = await createGroup(scim);
   const members = users.slice(100, 130);
   // Round 1: every member is added and removed at the same time, in both removal shapes.
-  await Promise.all(members.flatMap((m, i) => [
-    scim.patch(`/Groups/${id}`, addMembers(m)),
-    scim.patch(`/Groups/${id}`, i % 2 === 0 ? removeMembersByValue(m) : removeMembersByPath(m)),
-    scim.patch(`/Groups/${id}`, addMembers(m)),
-  ]));
+  await Promise.all(
+    members.flatMap((m, i) => [
+      scim.patch(`/Groups/${id}`, addMembers(m)),
+      scim.patch(`/Groups/${id}`, i % 2 === 0 ? removeMembersByValue(m) : removeMembersByPath(m)),
+      scim.patch(`/Groups/${id}`, addMembers(m)),
+    ]),
+  );
   // Round 2: one last request per member, all members in parallel.
   const last = members.map((_, i) => (i % 3 === 0 ? "remove" : "add"));
-  const replies = await Promise.all(members.map((m, i) =>
-    scim.patch(`/Groups/${id}`, last[i] === "add" ? addMembers(m) : removeMembersByValue(m))));
+  const replies = await Promise.all(members.map((m, i) => scim.patch(`/Groups/${id}`, last[i] === "add" ? addMembers(m) : removeMembersByValue(m))));
   expect(replies.every((r) => r.status === 204)).toBe(true);
   const expected = members.filter((_, i) => last[i] === "add");
   expect(await memberIds(scim, id)).toEqual(sorted(expected));
@@ -76,15 +77,13 @@ test("deleting a group with 1,000 members removes every membership row", async (
 test("a delete that meets a concurrent member PATCH never leaves the group half there", async () => {
   const id = await createGroup(scim);
   await scim.patch(`/Groups/${id}`, addMembers(...users.slice(0, 200)));
-  const [patched, deleted] = await Promise.all([
-    scim.patch(`/Groups/${id}`, addMembers(...users.slice(200, 300))),
-    scim.delete(`/Groups/${id}`),
-  ]);
+  const [patched, deleted] = await Promise.all([scim.patch(`/Groups/${id}`, addMembers(...users.slice(200, 300))), scim.delete(`/Groups/${id}`)]);
   expect(deleted.status).toBe(204);
   expect([204, 404]).toContain(patched.status);
   expect((await scim.get(`/Groups/${id}`)).status).toBe(404);
   // Whatever the PATCH managed to add before the group went is swept with it: no member keeps the dead group.
   for (const m of [users[0]!, users[200]!, users[250]!, users[299]!]) expect(await groupIdsOf(scim, m)).not.toContain(id);
-  expect((await scim.get(`/Groups?filter=members.value+eq+%22${users[250]!}%22&attributes=id`)).body.Resources
-    .map((g: { id: string }) => g.id)).not.toContain(id);
+  expect((await scim.get(`/Groups?filter=members.value+eq+%22${users[250]!}%22&attributes=id`)).body.Resources.map((g: { id: string }) => g.id)).not.toContain(
+    id,
+  );
 });

@@ -1,12 +1,23 @@
 // Groups as Entra drives them (§1.10–1.16, Q5, Q11, Q18, Q19), in both PATCH dialects.
 import { startTestHost, TestHost, ScimClient, entraUser, patchOp, CORE_GROUP } from "../support/scim-client";
 import {
-  ADSCIM_GROUP, addMembers, createGroup, entraGroup, groupIdsOf, memberIds, removeMembersByPath, removeMembersByValue, seedUsers,
+  ADSCIM_GROUP,
+  addMembers,
+  createGroup,
+  entraGroup,
+  groupIdsOf,
+  memberIds,
+  removeMembersByPath,
+  removeMembersByValue,
+  seedUsers,
 } from "../support/groups";
 
 let t: TestHost;
 let scim: ScimClient;
-beforeAll(async () => { t = await startTestHost(); scim = await t.newTenant(); });
+beforeAll(async () => {
+  t = await startTestHost();
+  scim = await t.newTenant();
+});
 afterAll(() => t.close());
 
 const sorted = (ids: string[]) => [...ids].sort();
@@ -129,11 +140,21 @@ describe("member changes", () => {
     const [a, b] = await seedUsers(scim, 2);
     const id = await createGroup(scim);
     const name = `Renamed ${Date.now()}`;
-    const reply = await scim.patch(`/Groups/${id}`, patchOp(
-      { op: "Replace", path: "displayName", value: name },
-      { op: "Add", path: "members", value: [{ $ref: null, value: a }, { $ref: null, value: b }] },
-      { op: "Remove", path: "members", value: [{ $ref: null, value: a }] },
-    ));
+    const reply = await scim.patch(
+      `/Groups/${id}`,
+      patchOp(
+        { op: "Replace", path: "displayName", value: name },
+        {
+          op: "Add",
+          path: "members",
+          value: [
+            { $ref: null, value: a },
+            { $ref: null, value: b },
+          ],
+        },
+        { op: "Remove", path: "members", value: [{ $ref: null, value: a }] },
+      ),
+    );
     expect(reply.status).toBe(204);
     const group = await scim.get(`/Groups/${id}`);
     expect(group.body.displayName).toBe(name);
@@ -144,10 +165,13 @@ describe("member changes", () => {
     const [a] = await seedUsers(scim, 1);
     const body = entraGroup();
     const id = await createGroup(scim, body);
-    const reply = await scim.patch(`/Groups/${id}`, patchOp(
-      { op: "Replace", path: "displayName", value: "Should not stick" },
-      { op: "Add", path: "members", value: [{ value: a }, { value: "0b7e8f55-0000-4000-8000-000000000000" }] },
-    ));
+    const reply = await scim.patch(
+      `/Groups/${id}`,
+      patchOp(
+        { op: "Replace", path: "displayName", value: "Should not stick" },
+        { op: "Add", path: "members", value: [{ value: a }, { value: "0b7e8f55-0000-4000-8000-000000000000" }] },
+      ),
+    );
     expect(reply.status).toBe(400);
     expect(reply.body.scimType).toBe("invalidValue");
     const group = await scim.get(`/Groups/${id}`);

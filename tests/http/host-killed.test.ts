@@ -19,14 +19,20 @@ beforeAll(async () => {
   proxy = await startFaultyProxy(azurite);
   await bundleLocalHost();
 });
-// eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- beforeAll may fail before proxy is assigned
-afterAll(async () => { await proxy?.close(); await removeLocalHostBundle(); });
+afterAll(async () => {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- beforeAll may fail before proxy is assigned
+  await proxy?.close();
+  await removeLocalHostBundle();
+});
 
 /** One host process at a time, on one working directory and tenant; restarting keeps its token. */
 class Deployment {
   host!: ChildHost;
   scim!: ScimClient;
-  private constructor(private readonly dir: string, readonly tenant: string) {}
+  private constructor(
+    private readonly dir: string,
+    readonly tenant: string,
+  ) {}
 
   static async start(): Promise<Deployment> {
     const d = new Deployment(await fs.mkdtemp(path.join(os.tmpdir(), "scim-host-killed-")), `t-${randomUUID().slice(0, 8)}`);
@@ -58,7 +64,11 @@ class Deployment {
 }
 
 /** Where the kill lands: after a transaction committed (its answer never reaches the host), or before it is forwarded. */
-interface Moment { name: string; fault: "lose-answer" | "connection-reset"; batch: number }
+interface Moment {
+  name: string;
+  fault: "lose-answer" | "connection-reset";
+  batch: number;
+}
 const MOMENTS: Moment[] = [
   { name: "right after its first transaction commits", fault: "lose-answer", batch: 1 },
   { name: "as its second transaction reaches storage", fault: "connection-reset", batch: 2 },
@@ -104,22 +114,28 @@ test.each(MOMENTS)("a DELETE /Groups of a group with 150 members killed $name an
   expect((await scim.delete(`/Groups/${id}`)).status).toBe(404);
 });
 
-test.each(MOMENTS)("a DELETE /Users of a user in 60 groups killed $name answers 204 to the same DELETE after a restart, and no group lists the user", async (moment) => {
-  deployment = await Deployment.start();
-  const [userId] = await seedUsers(deployment.scim, 1);
-  const groups: string[] = [];
-  for (let i = 0; i < 60; i += 10) {
-    groups.push(...(await Promise.all(Array.from({ length: 10 }, async () =>
-      (await deployment!.scim.post("/Groups", entraGroup({ members: withMembers([userId]) }))).body.id as string))));
-  }
-  await deployment.killed(moment, (scim) => scim.delete(`/Users/${userId}`));
-  const { scim, tenant } = deployment;
-  const left = await groupIdsOf(scim, userId); // the user is still there, in fewer groups: the kill came mid-way
-  expect(left.length).toBeGreaterThan(0);
-  expect(left.length).toBeLessThan(60);
-  const retry = await scim.delete(`/Users/${userId}`);
-  expect(await outcome(retry, tenant)).toMatchObject({ answer: [204, undefined], orphans: [] });
-  expect((await scim.get(`/Users/${userId}`)).status).toBe(404);
-  expect(await table.membershipRowsNaming(tenant, userId)).toEqual([]);
-  expect(await memberIds(scim, groups[0]!)).toEqual([]);
-});
+test.each(MOMENTS)(
+  "a DELETE /Users of a user in 60 groups killed $name answers 204 to the same DELETE after a restart, and no group lists the user",
+  async (moment) => {
+    deployment = await Deployment.start();
+    const [userId] = await seedUsers(deployment.scim, 1);
+    const groups: string[] = [];
+    for (let i = 0; i < 60; i += 10) {
+      groups.push(
+        ...(await Promise.all(
+          Array.from({ length: 10 }, async () => (await deployment!.scim.post("/Groups", entraGroup({ members: withMembers([userId]) }))).body.id as string),
+        )),
+      );
+    }
+    await deployment.killed(moment, (scim) => scim.delete(`/Users/${userId}`));
+    const { scim, tenant } = deployment;
+    const left = await groupIdsOf(scim, userId); // the user is still there, in fewer groups: the kill came mid-way
+    expect(left.length).toBeGreaterThan(0);
+    expect(left.length).toBeLessThan(60);
+    const retry = await scim.delete(`/Users/${userId}`);
+    expect(await outcome(retry, tenant)).toMatchObject({ answer: [204, undefined], orphans: [] });
+    expect((await scim.get(`/Users/${userId}`)).status).toBe(404);
+    expect(await table.membershipRowsNaming(tenant, userId)).toEqual([]);
+    expect(await memberIds(scim, groups[0]!)).toEqual([]);
+  },
+);

@@ -16,8 +16,12 @@ beforeAll(async () => {
   t = await startTestHost({ SCIM_STORAGE_CONNECTION_STRING: proxy.connectionString });
 });
 afterEach(() => proxy.heal());
-// eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- beforeAll may fail before t or proxy is assigned
-afterAll(async () => { await t?.close(); await proxy?.close(); });
+afterAll(async () => {
+  /* eslint-disable @typescript-eslint/no-unnecessary-condition -- beforeAll may fail before t or proxy is assigned */
+  await t?.close();
+  await proxy?.close();
+  /* eslint-enable @typescript-eslint/no-unnecessary-condition */
+});
 
 /** The request's first transaction commits and its answer is lost once; the SDK replays it. */
 async function withFirstAnswerLost(request: () => Promise<Reply>): Promise<Reply> {
@@ -78,7 +82,10 @@ describe("the SDK replays a transaction whose answer was lost", () => {
     const headers = await ifMatchHeader(scim, `/Users/${created.id}`, withIfMatch);
     const replacement = entraUser({ externalId: created.externalId, displayName: "Replaced" });
     const reply = await withFirstAnswerLost(() => scim.put(`/Users/${created.id}`, replacement, headers));
-    expect(await outcome(reply, scim.tenant)).toMatchObject({ answer: [200, { id: created.id, userName: replacement.userName, displayName: "Replaced" }], orphans: [] });
+    expect(await outcome(reply, scim.tenant)).toMatchObject({
+      answer: [200, { id: created.id, userName: replacement.userName, displayName: "Replaced" }],
+      orphans: [],
+    });
     const got = await scim.get(`/Users/${created.id}`);
     expect(got.body).toMatchObject({ userName: replacement.userName, displayName: "Replaced" });
     expect(got.headers.get("etag")).toBe(reply.headers.get("etag")); // the answer's version is the stored one

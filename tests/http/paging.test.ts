@@ -13,7 +13,9 @@ const tag = unique("pg");
 beforeAll(async () => {
   t = await startTestHost();
   scim = await t.newTenant();
-  const users = await createUsers(scim, TOTAL, (i) => entraUser({ userName: `${tag}-${String(i).padStart(2, "0")}@example.com`, title: i % 2 ? "odd" : "even" }));
+  const users = await createUsers(scim, TOTAL, (i) =>
+    entraUser({ userName: `${tag}-${String(i).padStart(2, "0")}@example.com`, title: i % 2 ? "odd" : "even" }),
+  );
   ids = users.map((u) => u.id);
 });
 afterAll(() => t.close());

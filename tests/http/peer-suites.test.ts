@@ -4,12 +4,24 @@
 import { randomUUID } from "node:crypto";
 import { startTestHost, TestHost, ScimClient } from "../support/scim-client";
 import {
-  CORE_USER, ENTERPRISE_USER, ERROR_URN, LIST_URN, createUser, createUsers, entraUser, expectScimError, expectStatus,
-  filterQuery, patchOp, unique,
+  CORE_USER,
+  ENTERPRISE_USER,
+  ERROR_URN,
+  LIST_URN,
+  createUser,
+  createUsers,
+  entraUser,
+  expectScimError,
+  expectStatus,
+  filterQuery,
+  patchOp,
+  unique,
 } from "../support/builders";
 
 let t: TestHost;
-beforeAll(async () => { t = await startTestHost(); });
+beforeAll(async () => {
+  t = await startTestHost();
+});
 afterAll(() => t.close());
 
 describe("Okta SCIM 2.0 SPEC test", () => {
@@ -95,7 +107,9 @@ describe("Okta SCIM 2.0 SPEC test", () => {
 
 describe("Microsoft SCIMReferenceCode Postman collection", () => {
   let scim: ScimClient;
-  beforeAll(async () => { scim = await t.newTenant(); });
+  beforeAll(async () => {
+    scim = await t.newTenant();
+  });
 
   test("an empty tenant lists no users", async () => {
     const reply = await scim.get("/Users");
@@ -107,7 +121,9 @@ describe("Microsoft SCIMReferenceCode Postman collection", () => {
     const manager = await createUser(scim);
     const reply = await scim.post("/Users", {
       schemas: [CORE_USER, ENTERPRISE_USER],
-      UserName: `${unique("pm")}@example.com`, Active: true, DisplayName: "Postman User",
+      UserName: `${unique("pm")}@example.com`,
+      Active: true,
+      DisplayName: "Postman User",
       [ENTERPRISE_USER]: { EmployeeNumber: "12", Department: "QA", Manager: { Value: manager.id } },
     });
     expectStatus(reply, 201);

@@ -2,7 +2,10 @@ import { startTestHost, TestHost, ScimClient, entraUser } from "../support/scim-
 
 let t: TestHost;
 let scim: ScimClient;
-beforeAll(async () => { t = await startTestHost(); scim = await t.newTenant(); });
+beforeAll(async () => {
+  t = await startTestHost();
+  scim = await t.newTenant();
+});
 afterAll(() => t.close());
 
 test("creates a user and finds it by userName in one storage round trip", async () => {

@@ -13,7 +13,10 @@ beforeAll(async () => {
   scim = await t.newTenant();
 });
 afterEach(() => proxy.heal());
-afterAll(async () => { await t.close(); await proxy.close(); });
+afterAll(async () => {
+  await t.close();
+  await proxy.close();
+});
 
 function expectUnavailable(reply: { status: number; headers: Headers; body: any }): void {
   expect(reply.status).toBe(503);
@@ -29,7 +32,12 @@ test.each(["server-busy", "connection-reset"] as const)("a %s storage answers re
   expectUnavailable(await scim.get(`/Users/${created.id}`));
   expectUnavailable(await scim.get(`/Users?filter=userName+eq+%22${encodeURIComponent(String(user.userName))}%22`));
   expectUnavailable(await scim.post("/Users", entraUser()));
-  expectUnavailable(await scim.patch(`/Users/${created.id}`, { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "Replace", path: "active", value: "False" }] }));
+  expectUnavailable(
+    await scim.patch(`/Users/${created.id}`, {
+      schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+      Operations: [{ op: "Replace", path: "active", value: "False" }],
+    }),
+  );
   proxy.heal();
   expect((await scim.get(`/Users/${created.id}`)).body.active).toBe(true);
 });

@@ -2,13 +2,27 @@
 // with every core and enterprise attribute, meta, Location, ETag, round trips and userName uniqueness.
 import { startTestHost, TestHost, ScimClient } from "../support/scim-client";
 import {
-  CORE_USER, ENTERPRISE_USER, LIST_URN, createUser, enterprise, entraUser, expectScimError, expectStatus,
-  filterQuery, fullUser, patchOp, roundTrips, unique,
+  CORE_USER,
+  ENTERPRISE_USER,
+  LIST_URN,
+  createUser,
+  enterprise,
+  entraUser,
+  expectScimError,
+  expectStatus,
+  filterQuery,
+  fullUser,
+  patchOp,
+  roundTrips,
+  unique,
 } from "../support/builders";
 
 let t: TestHost;
 let scim: ScimClient;
-beforeAll(async () => { t = await startTestHost(); scim = await t.newTenant(); });
+beforeAll(async () => {
+  t = await startTestHost();
+  scim = await t.newTenant();
+});
 afterAll(() => t.close());
 
 const { schemas: _schemas, ...withoutSchemas } = fullUser();
@@ -91,8 +105,11 @@ describe("GET /Users/{id}", () => {
     const created = await createUser(scim, fullUser());
     const some = await scim.get(`/Users/${created.id}?attributes=userName,name.givenName,${ENTERPRISE_USER}:department`);
     expect(some.body).toEqual({
-      schemas: [CORE_USER, ENTERPRISE_USER], id: created.id, userName: created.userName,
-      name: { givenName: created.name.givenName }, [ENTERPRISE_USER]: { department: enterprise(created)!.department },
+      schemas: [CORE_USER, ENTERPRISE_USER],
+      id: created.id,
+      userName: created.userName,
+      name: { givenName: created.name.givenName },
+      [ENTERPRISE_USER]: { department: enterprise(created)!.department },
     });
     const fewer = await scim.get(`/Users/${created.id}?excludedAttributes=emails,phoneNumbers,${ENTERPRISE_USER}:employeeNumber`);
     expect(fewer.body).not.toHaveProperty("emails");
@@ -212,10 +229,10 @@ describe("PATCH /Users/{id}", () => {
 
   test("a failing operation leaves the user untouched (PATCH is atomic)", async () => {
     const created = await createUser(scim);
-    const failed = await scim.patch(`/Users/${created.id}`, patchOp(
-      { op: "replace", path: "displayName", value: "changed" },
-      { op: "replace", path: "noSuchAttribute", value: "x" },
-    ));
+    const failed = await scim.patch(
+      `/Users/${created.id}`,
+      patchOp({ op: "replace", path: "displayName", value: "changed" }, { op: "replace", path: "noSuchAttribute", value: "x" }),
+    );
     expectScimError(failed, 400, "invalidPath");
     expect((await scim.get(`/Users/${created.id}`)).body).toEqual(created);
   });
@@ -259,7 +276,10 @@ describe("POST /Users/.search", () => {
     const created = await createUser(scim);
     const found = await scim.post("/Users/.search", {
       schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
-      filter: `userName eq "${created.userName}"`, attributes: ["userName"], startIndex: 1, count: 10,
+      filter: `userName eq "${created.userName}"`,
+      attributes: ["userName"],
+      startIndex: 1,
+      count: 10,
     });
     expectStatus(found, 200);
     expect(found.body).toMatchObject({ schemas: [LIST_URN], totalResults: 1, startIndex: 1, itemsPerPage: 1 });

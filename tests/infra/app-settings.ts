@@ -17,14 +17,23 @@ export const LOCAL_ONLY_SETTINGS: Readonly<Record<string, string>> = {
 
 /** Deprecated or rejected on Flex Consumption (runtime and deployment live in functionAppConfig). */
 export const FLEX_REJECTED_SETTINGS = [
-  "FUNCTIONS_WORKER_RUNTIME", "FUNCTIONS_EXTENSION_VERSION", "WEBSITE_RUN_FROM_PACKAGE", "WEBSITE_CONTENTSHARE",
-  "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING", "SCM_DO_BUILD_DURING_DEPLOYMENT", "ENABLE_ORYX_BUILD", "WEBSITE_NODE_DEFAULT_VERSION",
+  "FUNCTIONS_WORKER_RUNTIME",
+  "FUNCTIONS_EXTENSION_VERSION",
+  "WEBSITE_RUN_FROM_PACKAGE",
+  "WEBSITE_CONTENTSHARE",
+  "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING",
+  "SCM_DO_BUILD_DURING_DEPLOYMENT",
+  "ENABLE_ORYX_BUILD",
+  "WEBSITE_NODE_DEFAULT_VERSION",
 ];
 
 /** Platform settings the stamp must set for identity-based host storage and telemetry. */
 export const REQUIRED_PLATFORM_SETTINGS = [
-  "AzureWebJobsStorage__credential", "AzureWebJobsStorage__clientId",
-  "APPLICATIONINSIGHTS_CONNECTION_STRING", "APPLICATIONINSIGHTS_AUTHENTICATION_STRING", "AZURE_CLIENT_ID",
+  "AzureWebJobsStorage__credential",
+  "AzureWebJobsStorage__clientId",
+  "APPLICATIONINSIGHTS_CONNECTION_STRING",
+  "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
+  "AZURE_CLIENT_ID",
 ];
 const HOST_STORAGE_LOCATION = ["AzureWebJobsStorage__accountName", "AzureWebJobsStorage__blobServiceUri"];
 const PLATFORM_PREFIXES = ["AzureWebJobsStorage__"];

@@ -54,7 +54,10 @@ function runtimeValueFindings(f: BicepFile, moduleName: string, key: string, val
     const prop = m.childForFieldName("property")?.text ?? "";
     if (obj?.type !== "identifier") continue;
     const runtime = (f.modules.has(obj.text) && prop === "outputs") || (f.resources.some((r) => r.name === obj.text) && !DEPLOY_TIME_MEMBERS.has(prop));
-    if (runtime) out.push(at(f.path, m, "module-runtime-param", `module '${moduleName}': param '${key}' reads ${m.text} at run time, so what-if cannot evaluate the module`));
+    if (runtime)
+      out.push(
+        at(f.path, m, "module-runtime-param", `module '${moduleName}': param '${key}' reads ${m.text} at run time, so what-if cannot evaluate the module`),
+      );
   }
   return out;
 }
@@ -84,7 +87,8 @@ export function moduleFindings(f: BicepFile, files: Map<string, BicepFile>, read
       else out.push(...valueFindings(f.path, decl, propertyValue(prop)));
     }
     for (const p of mod.params.values())
-      if (isRequired(p) && !given.has(p.name)) out.push(at(f.path, m.node, "module-param-missing", `module '${m.name}': required param '${p.name}' of ${target} is not passed`));
+      if (isRequired(p) && !given.has(p.name))
+        out.push(at(f.path, m.node, "module-param-missing", `module '${m.name}': required param '${p.name}' of ${target} is not passed`));
   }
   for (const r of reads) {
     const target = resolveRelative(f.path, r.module.path);

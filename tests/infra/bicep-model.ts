@@ -123,14 +123,35 @@ function importedNames(node: Node): string[] {
     const alias = /\bas\s+([A-Za-z_][A-Za-z0-9_]*)\s*$/.exec(text);
     return alias ? [alias[1]!] : [];
   }
-  return braces[1]!.split(",").map((s) => s.trim()).filter(Boolean).map((s) => s.split(/\s+as\s+/).pop()!.trim());
+  return braces[1]!
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) =>
+      s
+        .split(/\s+as\s+/)
+        .pop()!
+        .trim(),
+    );
 }
 
 export function readModel(filePath: string, kind: BicepFile["kind"], text: string, tree: Tree, assignmentRows: Set<number>): BicepFile {
   const f: BicepFile = {
-    path: filePath, kind, text, tree,
-    params: new Map(), vars: new Map(), resources: [], allResources: [], modules: new Map(), outputs: new Map(),
-    types: new Map(), funcs: new Map(), imports: [], assignments: new Map(), duplicates: [],
+    path: filePath,
+    kind,
+    text,
+    tree,
+    params: new Map(),
+    vars: new Map(),
+    resources: [],
+    allResources: [],
+    modules: new Map(),
+    outputs: new Map(),
+    types: new Map(),
+    funcs: new Map(),
+    imports: [],
+    assignments: new Map(),
+    duplicates: [],
   };
   const seen = new Set<string>();
   const declare = (nameNode: Node | undefined) => {
@@ -146,7 +167,14 @@ export function readModel(filePath: string, kind: BicepFile["kind"], text: strin
         const type = codeChildren(stmt).find((c) => c.type === "type");
         const kids = codeChildren(stmt);
         const defaultValue = type && kids.indexOf(type) < kids.length - 1 ? kids[kids.length - 1] : undefined;
-        f.params.set(name, { name, node: stmt, type, defaultValue, nullable: !!type?.descendantsOfType("nullable_type").length || type?.text.trim().endsWith("?") === true, decorators: decoratorsOf(stmt) });
+        f.params.set(name, {
+          name,
+          node: stmt,
+          type,
+          defaultValue,
+          nullable: !!type?.descendantsOfType("nullable_type").length || type?.text.trim().endsWith("?") === true,
+          decorators: decoratorsOf(stmt),
+        });
         declare(nameNode);
         break;
       }

@@ -28,7 +28,12 @@ export const EXPECTATIONS: Expectation[] = [
   { type: "Microsoft.Web/sites", path: "properties.siteConfig.minTlsVersion", value: "1.2", rule: "site-tls" },
   { type: "Microsoft.Web/sites", path: "properties.siteConfig.ftpsState", value: "Disabled", rule: "site-ftps" },
   { type: "Microsoft.Web/sites", path: "properties.functionAppConfig.runtime.name", value: "node", rule: "site-runtime" },
-  { type: "Microsoft.Web/sites", path: "properties.functionAppConfig.deployment.storage.authentication.type", value: "UserAssignedIdentity", rule: "site-deploy-identity" },
+  {
+    type: "Microsoft.Web/sites",
+    path: "properties.functionAppConfig.deployment.storage.authentication.type",
+    value: "UserAssignedIdentity",
+    rule: "site-deploy-identity",
+  },
   { type: "Microsoft.KeyVault/vaults", path: "properties.enableRbacAuthorization", value: true, rule: "vault-rbac" },
   { type: "Microsoft.KeyVault/vaults", path: "properties.enableSoftDelete", value: true, rule: "vault-soft-delete" },
   { type: "Microsoft.KeyVault/vaults", path: "properties.enablePurgeProtection", value: true, rule: "vault-purge-protection" },
@@ -89,7 +94,8 @@ function secretFindings(f: BicepFile): Finding[] {
     if (SECRET_TEXT.test(s.text)) out.push(at(f.path, s, "no-secret-strings", `string looks like a key or connection string: ${show(s)}`));
   for (const key of descendants(root, "object_property")) {
     const k = propertyKey(key);
-    if (k && /connection_?string/i.test(k) && k !== AI_CONNECTION_SETTING) out.push(at(f.path, key, "no-connection-strings", `'${k}' carries a connection string`));
+    if (k && /connection_?string/i.test(k) && k !== AI_CONNECTION_SETTING)
+      out.push(at(f.path, key, "no-connection-strings", `'${k}' carries a connection string`));
   }
   for (const prop of descendants(root, "property_identifier")) {
     if (!/connectionstring/i.test(prop.text)) continue;
@@ -135,7 +141,8 @@ function roleFindings(f: BicepFile): Finding[] {
       out.push(at(f.path, name ?? ra.node, "role-assignment-name", `${ra.name}: name must be guid(scope.id, principalId, roleId)`));
     for (const p of ["roleDefinitionId", "principalId", "principalType"])
       if (!propertyPath(ra.body, `properties.${p}`)) out.push(at(f.path, ra.node, "role-assignment-shape", `${ra.name}: properties.${p} is required`));
-    if (!property(ra.body, "scope")) out.push(at(f.path, ra.node, "role-assignment-scope", `${ra.name}: scope it to the resource it is for, not the resource group`));
+    if (!property(ra.body, "scope"))
+      out.push(at(f.path, ra.node, "role-assignment-scope", `${ra.name}: scope it to the resource it is for, not the resource group`));
   }
   return out;
 }
@@ -168,7 +175,13 @@ export const REQUIRED_RESOURCES = [
 
 export function requiredResourceFindings(files: BicepFile[], root = "infra/main.bicep"): Finding[] {
   const deployed = new Set(files.flatMap((f) => f.allResources.filter((r) => !r.existing).map((r) => r.type.toLowerCase())));
-  return REQUIRED_RESOURCES.filter((t) => !deployed.has(t.toLowerCase())).map((t) => ({ file: root, line: 1, column: 1, rule: "required-resource", message: `no template deploys a ${t}` }));
+  return REQUIRED_RESOURCES.filter((t) => !deployed.has(t.toLowerCase())).map((t) => ({
+    file: root,
+    line: 1,
+    column: 1,
+    rule: "required-resource",
+    message: `no template deploys a ${t}`,
+  }));
 }
 
 export function policyFindings(f: BicepFile): Finding[] {

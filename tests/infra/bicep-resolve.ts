@@ -32,8 +32,17 @@ export interface ModuleOutputRead {
 }
 
 const DECLARATIONS = new Set([
-  "parameter_declaration", "variable_declaration", "resource_declaration", "module_declaration", "output_declaration",
-  "type_declaration", "metadata_declaration", "assert_statement", "test_block", "parameter", "user_defined_function",
+  "parameter_declaration",
+  "variable_declaration",
+  "resource_declaration",
+  "module_declaration",
+  "output_declaration",
+  "type_declaration",
+  "metadata_declaration",
+  "assert_statement",
+  "test_block",
+  "parameter",
+  "user_defined_function",
 ]);
 const IMPORTS = new Set(["import_functionality", "import_statement", "import_with_statement"]);
 const TYPE_NODES = new Set(["type", "parameterized_type", "array_type", "union_type", "nullable_type", "parenthesized_type", "negated_type"]);
@@ -55,7 +64,8 @@ function role(id: Node): Role {
   if (IMPORTS.has(parent.type)) return "declaration";
   if (parent.type === "for_statement" && same(parent.childForFieldName("initializer"), id)) return "declaration";
   if (parent.type === "lambda_expression" && lambdaParams(parent).some((p) => same(p, id))) return "declaration";
-  if (parent.type === "parenthesized_expression" && parent.parent?.type === "lambda_expression" && lambdaParams(parent.parent).some((p) => same(p, id))) return "declaration";
+  if (parent.type === "parenthesized_expression" && parent.parent?.type === "lambda_expression" && lambdaParams(parent.parent).some((p) => same(p, id)))
+    return "declaration";
   if (parent.type === "object_property" && same(codeChildren(parent)[0], id)) return "key";
   if (parent.type === "resource_expression" && same(parent.childForFieldName("resource"), id)) return "nested";
   if (parent.type === "call_expression" && same(parent.childForFieldName("function"), id)) return parent.parent?.type === "decorator" ? "decorator" : "call";
@@ -96,7 +106,8 @@ function binders(f: BicepFile): Binder[] {
     // The grammar sometimes ends a lambda's node early (`x => x.a && x.b` becomes `(x => x).a && …`),
     // so its parameters are visible up to the end of the enclosing function argument.
     let scope = lambda;
-    while (scope.parent && scope.parent.type !== "arguments" && !DECLARATIONS.has(scope.parent.type) && scope.parent.type !== "object_property") scope = scope.parent;
+    while (scope.parent && scope.parent.type !== "arguments" && !DECLARATIONS.has(scope.parent.type) && scope.parent.type !== "object_property")
+      scope = scope.parent;
     out.push({ scope, from: lambda.startIndex, names: new Map(lambdaParams(lambda).map((p) => [p.text, { kind: "local" }])) });
   }
   for (const fn of f.funcs.values()) {
@@ -205,7 +216,8 @@ export function resolveFile(f: BicepFile): Resolution {
     for (const p of f.params.values())
       if (!used.has(p.name)) findings.push(at(f.path, declaredName(p.node), "unused-declaration", `param '${p.name}' is never used`));
     for (const [name, node] of f.vars)
-      if (!used.has(name) && !decoratorsOf(node).some((d) => d.name === "export")) findings.push(at(f.path, declaredName(node), "unused-declaration", `var '${name}' is never used`));
+      if (!used.has(name) && !decoratorsOf(node).some((d) => d.name === "export"))
+        findings.push(at(f.path, declaredName(node), "unused-declaration", `var '${name}' is never used`));
     for (const r of f.resources)
       if (r.existing && !used.has(r.name)) findings.push(at(f.path, declaredName(r.node), "unused-declaration", `existing resource '${r.name}' is never used`));
   }

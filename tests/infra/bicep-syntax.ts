@@ -119,8 +119,7 @@ export function bodyObject(value: Node | undefined): Node | undefined {
 }
 
 /** The first identifier child: the declared name of a declaration node. */
-export const declaredName = (decl: Node): Node | undefined =>
-  decl.childForFieldName("name") ?? codeChildren(decl).find((c) => c.type === "identifier");
+export const declaredName = (decl: Node): Node | undefined => decl.childForFieldName("name") ?? codeChildren(decl).find((c) => c.type === "identifier");
 
 /** Every descendant of the given types, in document order. */
 export const descendants = (root: Node, ...types: string[]): Node[] => root.descendantsOfType(types);

@@ -15,7 +15,10 @@ export function withEdits(src: InfraSources, ...edits: Edit[]): InfraSources {
     if (text === undefined) throw new Error(`no such file ${file}`);
     const count = text.split(find).length - 1;
     if (count !== 1) throw new Error(`'${find}' occurs ${count} times in ${file}, expected once`);
-    files.set(file, text.replace(find, () => replace));
+    files.set(
+      file,
+      text.replace(find, () => replace),
+    );
   }
   return { ...src, files };
 }

@@ -3,8 +3,7 @@
 import { checkInfra } from "./bicep-check";
 import { formatFinding } from "./finding";
 
-const check = async (files: Record<string, string>) =>
-  (await checkInfra({ files: new Map(Object.entries(files)), settingsRead: [] })).map(formatFinding);
+const check = async (files: Record<string, string>) => (await checkInfra({ files: new Map(Object.entries(files)), settingsRead: [] })).map(formatFinding);
 
 const modern = `
 import { shared } from 'shared.bicep'
@@ -50,7 +49,8 @@ test("a lambda variable used outside its lambda is undeclared", async () => {
 });
 
 test("an unused param, var or existing resource is reported", async () => {
-  const text = "param used string\nparam spare string\nvar unused = used\n@export()\nvar shared = 1\nresource kv 'Microsoft.KeyVault/vaults@2023-07-01' existing = {\n  name: used\n}\noutput o string = used\n";
+  const text =
+    "param used string\nparam spare string\nvar unused = used\n@export()\nvar shared = 1\nresource kv 'Microsoft.KeyVault/vaults@2023-07-01' existing = {\n  name: used\n}\noutput o string = used\n";
   expect(await check({ "infra/a.bicep": text })).toEqual([
     "infra/a.bicep:2:7 [unused-declaration] param 'spare' is never used",
     "infra/a.bicep:3:5 [unused-declaration] var 'unused' is never used",

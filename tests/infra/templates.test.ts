@@ -27,9 +27,14 @@ test("there are example tenants, each named by a valid slug", async () => {
 });
 
 test("outputs give the Tenant URL and resource names, and the Tenant URL matches host.json's empty route prefix", async () => {
-  expect([...main.outputs.keys()].sort()).toEqual(
-    ["AZURE_FUNCTION_APP_NAME", "AZURE_KEY_VAULT_NAME", "AZURE_KEY_VAULT_URI", "AZURE_STORAGE_ACCOUNT_NAME", "SCIM_TENANT_SLUG", "SCIM_TENANT_URL"],
-  );
+  expect([...main.outputs.keys()].sort()).toEqual([
+    "AZURE_FUNCTION_APP_NAME",
+    "AZURE_KEY_VAULT_NAME",
+    "AZURE_KEY_VAULT_URI",
+    "AZURE_STORAGE_ACCOUNT_NAME",
+    "SCIM_TENANT_SLUG",
+    "SCIM_TENANT_URL",
+  ]);
   const host = JSON.parse(await fs.readFile(path.join(REPO_ROOT, "host.json"), "utf8")) as { extensions: { http: { routePrefix: string } } };
   expect(host.extensions.http.routePrefix).toBe("");
   const app = await fs.readFile(path.join(REPO_ROOT, "infra/modules/app.bicep"), "utf8");
@@ -46,7 +51,10 @@ function evaluateNames(slug: string): Record<string, string> {
       const [s, count] = codeChildren(n.childForFieldName("arguments")!);
       return evaluate(s!).slice(0, Number(literal(count)));
     }
-    if (n.type === "string") return codeChildren(n).map((p) => (p.type === "interpolation" ? evaluate(codeChildren(p)[0]!) : p.text)).join("");
+    if (n.type === "string")
+      return codeChildren(n)
+        .map((p) => (p.type === "interpolation" ? evaluate(codeChildren(p)[0]!) : p.text))
+        .join("");
     throw new Error(`cannot evaluate ${n.text}`);
   };
   const names = codeChildren(main.vars.get("names")!).find((c) => c.type === "object")!;

@@ -10,7 +10,11 @@ import { literal } from "./bicep-syntax";
 
 const read = (file: string) => fs.readFile(path.join(REPO_ROOT, file), "utf8");
 /** YAML without comment lines or trailing comments, so prose cannot satisfy or break a check. */
-const code = (yaml: string) => yaml.split("\n").map((l) => l.replace(/(^|\s)#.*$/, "")).join("\n");
+const code = (yaml: string) =>
+  yaml
+    .split("\n")
+    .map((l) => l.replace(/(^|\s)#.*$/, ""))
+    .join("\n");
 
 let deploy: string;
 let ci: string;
@@ -18,7 +22,11 @@ let azd: string;
 let outputs: string[];
 let nodeVersion: unknown;
 beforeAll(async () => {
-  [deploy, ci, azd] = (await Promise.all([read(".github/workflows/deploy.yml"), read(".github/workflows/ci.yml"), read("azure.yaml")])).map(code) as [string, string, string];
+  [deploy, ci, azd] = (await Promise.all([read(".github/workflows/deploy.yml"), read(".github/workflows/ci.yml"), read("azure.yaml")])).map(code) as [
+    string,
+    string,
+    string,
+  ];
   const { models } = await parseAll((await loadInfraSources()).files);
   const main = models.get("infra/main.bicep")!;
   outputs = [...main.outputs.keys()];
@@ -36,7 +44,14 @@ describe("deploy.yml", () => {
 
   test("builds the package once and deploys that artifact to every tenant", () => {
     const build = deploy.slice(deploy.indexOf("  build:"), deploy.indexOf("  tenants:"));
-    for (const step of ["npm ci", "npm test", "npm run build", "npm prune --omit=dev", "zip -qr app.zip host.json package.json node_modules dist/functions", "actions/upload-artifact@v4"])
+    for (const step of [
+      "npm ci",
+      "npm test",
+      "npm run build",
+      "npm prune --omit=dev",
+      "zip -qr app.zip host.json package.json node_modules dist/functions",
+      "actions/upload-artifact@v4",
+    ])
       expect(build).toContain(step);
     const job = deploy.slice(deploy.indexOf("  deploy:"));
     expect(job).toContain("actions/download-artifact@v4");
@@ -52,7 +67,13 @@ describe("deploy.yml", () => {
   });
 
   test("previews with what-if before it deploys, then deploys code, smoke-tests and mints the first credential", () => {
-    const order = ["az deployment group what-if", "az deployment group create", "Azure/functions-action@v1", "infra/scripts/smoke-test.sh", "infra/scripts/mint-first-credential.sh"];
+    const order = [
+      "az deployment group what-if",
+      "az deployment group create",
+      "Azure/functions-action@v1",
+      "infra/scripts/smoke-test.sh",
+      "infra/scripts/mint-first-credential.sh",
+    ];
     const at = order.map((s) => deploy.indexOf(s));
     expect(at.every((i) => i > 0)).toBe(true);
     expect([...at].sort((a, b) => a - b)).toEqual(at);
@@ -68,7 +89,15 @@ describe("deploy.yml", () => {
 
 describe("ci.yml", () => {
   test("runs the tests, and builds and lints every template and parameter file with the real Bicep CLI", () => {
-    for (const s of ["npm ci", "npm test", "az bicep build --file", "az bicep lint --file", "az bicep build-params --file", "find infra -name '*.bicep'", "find infra -name '*.bicepparam'"])
+    for (const s of [
+      "npm ci",
+      "npm test",
+      "az bicep build --file",
+      "az bicep lint --file",
+      "az bicep build-params --file",
+      "find infra -name '*.bicep'",
+      "find infra -name '*.bicepparam'",
+    ])
       expect(ci).toContain(s);
   });
 });
@@ -106,7 +135,13 @@ test("the app features the pipeline relies on exist: the built credential CLI wi
   // deploy.yml runs dist/scripts/credentials.js from the package: npm run build must bundle it there.
   const pkg = JSON.parse(await read("package.json")) as { main: string; scripts: Record<string, string> };
   expect(pkg.scripts.build).toBe("node scripts/build.mjs");
-  const entries = JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", "const { ENTRIES } = await import('./scripts/build.mjs'); console.log(JSON.stringify(ENTRIES));"], { cwd: REPO_ROOT, encoding: "utf8" })) as Record<string, string>;
+  const entries = JSON.parse(
+    execFileSync(
+      process.execPath,
+      ["--input-type=module", "-e", "const { ENTRIES } = await import('./scripts/build.mjs'); console.log(JSON.stringify(ENTRIES));"],
+      { cwd: REPO_ROOT, encoding: "utf8" },
+    ),
+  ) as Record<string, string>;
   expect(entries).toMatchObject({ "scripts/credentials": "scripts/credentials.ts", "functions/index": "functions/index.ts" });
   expect(pkg.main).toBe("dist/functions/index.js");
   expect(deploy).toContain("node $PWD/package/dist/scripts/credentials.js");
@@ -119,16 +154,23 @@ test("the app features the pipeline relies on exist: the built credential CLI wi
 
 /** Whether a gitignore-syntax file (.funcignore) keeps a path: the last matching rule wins, and nothing inside an ignored directory comes back. */
 function keptBy(ignoreFile: string): (file: string) => boolean {
-  const rules = ignoreFile.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#")).map((line) => {
-    const negated = line.startsWith("!");
-    let glob = negated ? line.slice(1) : line;
-    const dirOnly = glob.endsWith("/");
-    if (dirOnly) glob = glob.slice(0, -1);
-    const anchored = glob.includes("/");
-    if (glob.startsWith("/")) glob = glob.slice(1);
-    const body = glob.split("").map((c) => (c === "*" ? "[^/]*" : c === "?" ? "[^/]" : /[\\^$.|+()[\]{}]/.test(c) ? `\\${c}` : c)).join("");
-    return { negated, dirOnly, re: new RegExp(`${anchored ? "^" : "(^|/)"}${body}$`) };
-  });
+  const rules = ignoreFile
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("#"))
+    .map((line) => {
+      const negated = line.startsWith("!");
+      let glob = negated ? line.slice(1) : line;
+      const dirOnly = glob.endsWith("/");
+      if (dirOnly) glob = glob.slice(0, -1);
+      const anchored = glob.includes("/");
+      if (glob.startsWith("/")) glob = glob.slice(1);
+      const body = glob
+        .split("")
+        .map((c) => (c === "*" ? "[^/]*" : c === "?" ? "[^/]" : /[\\^$.|+()[\]{}]/.test(c) ? `\\${c}` : c))
+        .join("");
+      return { negated, dirOnly, re: new RegExp(`${anchored ? "^" : "(^|/)"}${body}$`) };
+    });
   const ignored = (p: string, isDir: boolean) => rules.reduce((state, r) => (r.re.test(p) && (isDir || !r.dirOnly) ? !r.negated : state), false);
   return (file) => {
     const parts = file.split("/");
@@ -138,13 +180,37 @@ function keptBy(ignoreFile: string): (file: string) => boolean {
 }
 
 describe("the deployment package", () => {
-  const shipped = ["host.json", "package.json", "dist/functions/index.js", "dist/functions/index.js.map", "dist/functions/azure-identity.js",
-    "dist/functions/azure-keyvault-secrets.js", "dist/scripts/credentials.js", "node_modules/@azure/functions/dist/azure-functions.js",
-    "node_modules/@azure/functions/package.json"];
-  const local = ["dist/bench/run.js", "dist/bench/cold-start/runner.js", "dist/scripts/start.js", "dist/scripts/start.js.map",
-    "dist/tests/http/smoke.test.js", "dist/shared/config.js", "tests/hosts/bundle.test.ts", "bench/run.ts", "shared/config.ts",
-    "functions/index.ts", "scripts/build.mjs", "scripts/credentials.ts", "infra/main.bicep", "docs/performance.md", "local.settings.json",
-    ".github/workflows/deploy.yml", "README.md", "tsconfig.json"];
+  const shipped = [
+    "host.json",
+    "package.json",
+    "dist/functions/index.js",
+    "dist/functions/index.js.map",
+    "dist/functions/azure-identity.js",
+    "dist/functions/azure-keyvault-secrets.js",
+    "dist/scripts/credentials.js",
+    "node_modules/@azure/functions/dist/azure-functions.js",
+    "node_modules/@azure/functions/package.json",
+  ];
+  const local = [
+    "dist/bench/run.js",
+    "dist/bench/cold-start/runner.js",
+    "dist/scripts/start.js",
+    "dist/scripts/start.js.map",
+    "dist/tests/http/smoke.test.js",
+    "dist/shared/config.js",
+    "tests/hosts/bundle.test.ts",
+    "bench/run.ts",
+    "shared/config.ts",
+    "functions/index.ts",
+    "scripts/build.mjs",
+    "scripts/credentials.ts",
+    "infra/main.bicep",
+    "docs/performance.md",
+    "local.settings.json",
+    ".github/workflows/deploy.yml",
+    "README.md",
+    "tsconfig.json",
+  ];
 
   test("as func and azd build it (.funcignore): the Functions bundles, the credential CLI and production node_modules only", async () => {
     const kept = keptBy(await read(".funcignore"));

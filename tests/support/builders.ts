@@ -20,8 +20,12 @@ export function fullUser(overrides: Record<string, unknown> = {}): Record<string
     externalId: `ext-${n}`,
     userName: `${n}@example.com`,
     name: {
-      formatted: "Ms. Barbara J Jensen, III", familyName: "Jensen", givenName: "Barbara",
-      middleName: "Jane", honorificPrefix: "Ms.", honorificSuffix: "III",
+      formatted: "Ms. Barbara J Jensen, III",
+      familyName: "Jensen",
+      givenName: "Barbara",
+      middleName: "Jane",
+      honorificPrefix: "Ms.",
+      honorificSuffix: "III",
     },
     displayName: "Babs Jensen",
     nickName: "Babs",
@@ -42,16 +46,27 @@ export function fullUser(overrides: Record<string, unknown> = {}): Record<string
     ],
     ims: [{ value: "someaimhandle", type: "aim" }],
     photos: [{ value: "https://photos.example.com/profilephoto/72930000000Ccne/F", type: "photo" }],
-    addresses: [{
-      type: "work", streetAddress: "100 Universal City Plaza", locality: "Hollywood", region: "CA",
-      postalCode: "91608", country: "US", formatted: "100 Universal City Plaza\nHollywood, CA 91608 USA", primary: true,
-    }],
+    addresses: [
+      {
+        type: "work",
+        streetAddress: "100 Universal City Plaza",
+        locality: "Hollywood",
+        region: "CA",
+        postalCode: "91608",
+        country: "US",
+        formatted: "100 Universal City Plaza\nHollywood, CA 91608 USA",
+        primary: true,
+      },
+    ],
     entitlements: [{ value: "Premium", display: "Premium plan" }],
     roles: [{ value: "Tour Guide", display: "Tour Guide", primary: true }],
     x509Certificates: [{ value: "MIIDQzCCAqygAwIBAgICEAAwDQYJKoZIhvcNAQEFBQAwTjELMAkGA1UEBhMCVVMx" }],
     [ENTERPRISE_USER]: {
-      employeeNumber: "701984", costCenter: "4130", organization: "Universal Studios",
-      division: "Theme Park", department: "Tour Operations",
+      employeeNumber: "701984",
+      costCenter: "4130",
+      organization: "Universal Studios",
+      division: "Theme Park",
+      department: "Tour Operations",
     },
     ...overrides,
   };
@@ -71,8 +86,7 @@ export async function createUser(scim: ScimClient, body: Record<string, unknown>
 }
 
 /** Creates n users with at most `parallel` requests in flight; resolves to the created resources in order. */
-export async function createUsers(scim: ScimClient, n: number, make: (i: number) => Record<string, unknown> = () => entraUser(),
-  parallel = 8): Promise<any[]> {
+export async function createUsers(scim: ScimClient, n: number, make: (i: number) => Record<string, unknown> = () => entraUser(), parallel = 8): Promise<any[]> {
   const out: any[] = new Array(n);
   let next = 0;
   const worker = async () => {

@@ -18,8 +18,13 @@ export function bundleLocalHost(): Promise<string> {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), "scim-host-bundle-"));
     const outfile = path.join(dir, "start.js");
     await build({
-      entryPoints: [path.join(ROOT, "scripts/start.ts")], bundle: true, platform: "node", target: "node20",
-      outfile, packages: "external", logLevel: "silent",
+      entryPoints: [path.join(ROOT, "scripts/start.ts")],
+      bundle: true,
+      platform: "node",
+      target: "node20",
+      outfile,
+      packages: "external",
+      logLevel: "silent",
     });
     return outfile;
   })();
@@ -73,16 +78,24 @@ export async function startChildHost(options: ChildHostOptions): Promise<ChildHo
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   let stdout = "";
   let stderr = "";
-  child.stderr!.on("data", (c: Buffer) => { stderr += c.toString("utf8"); });
+  child.stderr!.on("data", (c: Buffer) => {
+    stderr += c.toString("utf8");
+  });
   const printed = await new Promise<{ url: string; token: string } | undefined>((resolve) => {
     const timer = setTimeout(() => resolve(undefined), START_TIMEOUT_MS);
     child.stdout!.on("data", (c: Buffer) => {
       stdout += c.toString("utf8");
       const url = /Tenant URL:\s+(\S+)/.exec(stdout)?.[1];
       const token = /Secret Token:\s+(\S+)/.exec(stdout)?.[1];
-      if (url && token) { clearTimeout(timer); resolve({ url, token }); }
+      if (url && token) {
+        clearTimeout(timer);
+        resolve({ url, token });
+      }
     });
-    void exited.then(() => { clearTimeout(timer); resolve(undefined); });
+    void exited.then(() => {
+      clearTimeout(timer);
+      resolve(undefined);
+    });
   });
   if (!printed) {
     child.kill("SIGKILL");
@@ -90,8 +103,12 @@ export async function startChildHost(options: ChildHostOptions): Promise<ChildHo
     throw new Error(`the child host did not start (exit ${String(child.exitCode ?? child.signalCode)}):\n${stdout}\n${stderr}`);
   }
   return {
-    scimUrl: printed.url, token: printed.token, pid: child.pid!,
-    kill: () => { child.kill("SIGKILL"); },
+    scimUrl: printed.url,
+    token: printed.token,
+    pid: child.pid!,
+    kill: () => {
+      child.kill("SIGKILL");
+    },
     exited,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");

@@ -43,13 +43,24 @@ export interface FaultyProxy {
 }
 
 /** The n-th entity-group transaction after the faults were set (n = 1: the first). */
-export const nthBatch = (n: number): When => (r) => r.isBatch && r.sinceArmed === n;
+export const nthBatch =
+  (n: number): When =>
+  (r) =>
+    r.isBatch && r.sinceArmed === n;
 /** Every entity-group transaction after the n-th since the faults were set. */
-export const batchesAfter = (n: number): When => (r) => r.isBatch && r.sinceArmed > n;
+export const batchesAfter =
+  (n: number): When =>
+  (r) =>
+    r.isBatch && r.sinceArmed > n;
 
 const SERVER_BUSY = JSON.stringify({ "odata.error": { code: "ServerBusy", message: { lang: "en-US", value: "The server is busy." } } });
 
-interface Rule { kind: Fault; when: When; then?: Then; count: number }
+interface Rule {
+  kind: Fault;
+  when: When;
+  then?: Then;
+  count: number;
+}
 
 export async function startFaultyProxy(targetConnectionString: string): Promise<FaultyProxy> {
   const endpoint = /TableEndpoint=(http:\/\/[^;]+)/.exec(targetConnectionString)?.[1];
@@ -76,7 +87,9 @@ export async function startFaultyProxy(targetConnectionString: string): Promise<
     upstream.on("close", () => upstreams.delete(upstream));
     upstream.on("error", () => res.destroy());
     // A client that dies mid-body (a killed host) must not leave Azurite waiting for the rest.
-    req.on("close", () => { if (!req.complete) upstream.destroy(); });
+    req.on("close", () => {
+      if (!req.complete) upstream.destroy();
+    });
     req.pipe(upstream);
   };
 
@@ -94,7 +107,10 @@ export async function startFaultyProxy(targetConnectionString: string): Promise<
     }
     req.resume();
     void Promise.resolve(rule.then?.()).finally(() => {
-      if (rule.kind === "connection-reset") { req.socket.destroy(); return; }
+      if (rule.kind === "connection-reset") {
+        req.socket.destroy();
+        return;
+      }
       res.writeHead(503, { "Content-Type": "application/json", "x-ms-error-code": "ServerBusy" });
       res.end(SERVER_BUSY);
     });
@@ -104,14 +120,22 @@ export async function startFaultyProxy(targetConnectionString: string): Promise<
   const rule = (kind: Fault, when: When = () => true, then?: Then): Rule => ({ kind, when, then, count: 0 });
   return {
     connectionString: targetConnectionString.replace(endpoint, `http://127.0.0.1:${port}${target.pathname}`),
-    fail: (kind, when, then) => { rules = [rule(kind, when, then)]; armedAt = batches; },
-    alsoFail: (kind, when, then) => { rules.push(rule(kind, when, then)); },
+    fail: (kind, when, then) => {
+      rules = [rule(kind, when, then)];
+      armedAt = batches;
+    },
+    alsoFail: (kind, when, then) => {
+      rules.push(rule(kind, when, then));
+    },
     struck: () => rules.map((r) => r.count),
-    heal: () => { rules = []; },
-    close: () => new Promise<void>((resolve) => {
-      for (const u of upstreams) u.destroy();
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    heal: () => {
+      rules = [];
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const u of upstreams) u.destroy();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -19,16 +19,13 @@ export function entraGroup(overrides: Record<string, unknown> = {}): Record<stri
 }
 
 /** Entra's member add (§1.14): `{"op":"Add","path":"members","value":[{"$ref":null,"value":id}…]}`. */
-export const addMembers = (...ids: string[]) =>
-  patchOp({ op: "Add", path: "members", value: ids.map((value) => ({ $ref: null, value })) });
+export const addMembers = (...ids: string[]) => patchOp({ op: "Add", path: "members", value: ids.map((value) => ({ $ref: null, value })) });
 
 /** Default dialect removal (§1.15): a value array. */
-export const removeMembersByValue = (...ids: string[]) =>
-  patchOp({ op: "Remove", path: "members", value: ids.map((value) => ({ $ref: null, value })) });
+export const removeMembersByValue = (...ids: string[]) => patchOp({ op: "Remove", path: "members", value: ids.map((value) => ({ $ref: null, value })) });
 
 /** aadOptscim062020 removal (§1.15): a path filter, one operation per member. */
-export const removeMembersByPath = (...ids: string[]) =>
-  patchOp(...ids.map((id) => ({ op: "remove", path: `members[value eq "${id}"]` })));
+export const removeMembersByPath = (...ids: string[]) => patchOp(...ids.map((id) => ({ op: "remove", path: `members[value eq "${id}"]` })));
 
 /** Creates n users with bounded parallelism; returns their ids in creation order (a tuple for 1 to 3 users). */
 export async function seedUsers(scim: ScimClient, n: 1, parallel?: number): Promise<[string]>;
@@ -38,14 +35,16 @@ export async function seedUsers(scim: ScimClient, n: number, parallel?: number):
 export async function seedUsers(scim: ScimClient, n: number, parallel = 16): Promise<string[]> {
   const ids = new Array<string>(n);
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(parallel, n) }, async () => {
-    while (next < n) {
-      const i = next++;
-      const reply = await scim.post("/Users", entraUser());
-      if (reply.status !== 201) throw new Error(`seeding user ${i}: ${reply.status} ${JSON.stringify(reply.body)}`);
-      ids[i] = reply.body.id;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(parallel, n) }, async () => {
+      while (next < n) {
+        const i = next++;
+        const reply = await scim.post("/Users", entraUser());
+        if (reply.status !== 201) throw new Error(`seeding user ${i}: ${reply.status} ${JSON.stringify(reply.body)}`);
+        ids[i] = reply.body.id;
+      }
+    }),
+  );
   return ids;
 }
 

@@ -7,9 +7,17 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "j
 import { ENTRA_PROVISIONING_APP_ID } from "../../shared/auth/entra-token";
 import { startTestHost, TestHost } from "./scim-client";
 
-interface Key { kid: string; privateKey: CryptoKey; publicJwk: JWK }
+interface Key {
+  kid: string;
+  privateKey: CryptoKey;
+  publicJwk: JWK;
+}
 
-export interface SignOptions { kid?: string; alg?: string; key?: CryptoKey | Uint8Array }
+export interface SignOptions {
+  kid?: string;
+  alg?: string;
+  key?: CryptoKey | Uint8Array;
+}
 
 export interface EntraStandIn {
   tenantId: string;
@@ -36,7 +44,10 @@ export async function startEntraStandIn(): Promise<EntraStandIn> {
   const published = new Set<string>();
   let fetches = 0;
   const server = http.createServer((req, res) => {
-    if (new URL(req.url ?? "/", "http://x").pathname !== `/${tenantId}/discovery/v2.0/keys`) { res.writeHead(404).end(); return; }
+    if (new URL(req.url ?? "/", "http://x").pathname !== `/${tenantId}/discovery/v2.0/keys`) {
+      res.writeHead(404).end();
+      return;
+    }
     fetches++;
     const body = JSON.stringify({ keys: [...published].map((kid) => keys.get(kid)!.publicJwk) });
     res.writeHead(200, { "Content-Type": "application/json" }).end(body);
@@ -68,17 +79,50 @@ export async function startEntraStandIn(): Promise<EntraStandIn> {
   const issuerV1 = `https://sts.windows.net/${tenantId}/`;
 
   return {
-    tenantId, jwksUri, issuerV2, issuerV1, subject, audience,
+    tenantId,
+    jwksUri,
+    issuerV2,
+    issuerV1,
+    subject,
+    audience,
     fetches: () => fetches,
     addKey,
-    assertion: (claims = {}, o = {}) => sign({
-      iss: issuerV2, sub: subject, aud: audience, tid: tenantId, oid: randomUUID(), ver: "2.0",
-      iat: now(), nbf: now(), exp: now() + 3900, jti: randomUUID(),
-    }, claims, o),
-    provisioningToken: (claims = {}, o = {}) => sign({
-      iss: issuerV1, aud: ENTRA_PROVISIONING_APP_ID, tid: tenantId, appid: randomUUID(), iat: now(), nbf: now(), exp: now() + 3600,
-    }, claims, o),
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    assertion: (claims = {}, o = {}) =>
+      sign(
+        {
+          iss: issuerV2,
+          sub: subject,
+          aud: audience,
+          tid: tenantId,
+          oid: randomUUID(),
+          ver: "2.0",
+          iat: now(),
+          nbf: now(),
+          exp: now() + 3900,
+          jti: randomUUID(),
+        },
+        claims,
+        o,
+      ),
+    provisioningToken: (claims = {}, o = {}) =>
+      sign(
+        {
+          iss: issuerV1,
+          aud: ENTRA_PROVISIONING_APP_ID,
+          tid: tenantId,
+          appid: randomUUID(),
+          iat: now(),
+          nbf: now(),
+          exp: now() + 3600,
+        },
+        claims,
+        o,
+      ),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -89,5 +133,12 @@ export async function startEntraStandIn(): Promise<EntraStandIn> {
 export async function startHostWithEntra(): Promise<{ host: TestHost; entra: EntraStandIn; close: () => Promise<void> }> {
   const host = await startTestHost({ SCIM_CREDENTIAL_CACHE_SECONDS: "2", SCIM_AUTH_FAILURE_LIMIT: "1000" });
   const entra = await startEntraStandIn();
-  return { host, entra, close: async () => { await host.close(); await entra.close(); } };
+  return {
+    host,
+    entra,
+    close: async () => {
+      await host.close();
+      await entra.close();
+    },
+  };
 }

@@ -12,7 +12,13 @@ import type { TokenCredential } from "@azure/core-auth";
 import { SecretClient } from "@azure/keyvault-secrets";
 import type { SecretClientFactory } from "../../shared/auth/key-vault";
 
-interface Version { version: string; value: string; contentType?: string; tags?: Record<string, string>; attributes: Record<string, unknown> }
+interface Version {
+  version: string;
+  value: string;
+  contentType?: string;
+  tags?: Record<string, string>;
+  attributes: Record<string, unknown>;
+}
 
 const TOKEN = "stand-in-access-token";
 const NAME = /^[A-Za-z][0-9A-Za-z-]{0,126}$/;
@@ -37,9 +43,29 @@ export interface KeyVaultStandIn {
 function selfSignedCertificate(): { key: string; cert: string } {
   const dir = mkdtempSync(path.join(os.tmpdir(), "kv-standin-"));
   try {
-    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
-      "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem")],
-    { stdio: "ignore" });
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+        "-keyout",
+        path.join(dir, "key.pem"),
+        "-out",
+        path.join(dir, "cert.pem"),
+      ],
+      { stdio: "ignore" },
+    );
     return { key: readFileSync(path.join(dir, "key.pem"), "utf8"), cert: readFileSync(path.join(dir, "cert.pem"), "utf8") };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -55,7 +81,9 @@ export async function startKeyVaultStandIn(): Promise<KeyVaultStandIn> {
 
   const bundle = (name: string, v: Version, withValue: boolean) => ({
     ...(withValue ? { value: v.value, id: `${base}/secrets/${name}/${v.version}` } : { id: `${base}/secrets/${name}` }),
-    contentType: v.contentType, tags: v.tags, attributes: v.attributes,
+    contentType: v.contentType,
+    tags: v.tags,
+    attributes: v.attributes,
   });
   const fail = (status: number, code: string, message: string) => ({ status, body: { error: { code, message } } });
 
@@ -69,7 +97,10 @@ export async function startKeyVaultStandIn(): Promise<KeyVaultStandIn> {
       const size = Number(url.searchParams.get("maxresults") ?? 25);
       const skip = Number(url.searchParams.get("$skiptoken") ?? 0);
       const page = all.slice(skip, skip + size).map(([n, vs]) => bundle(n, vs[vs.length - 1]!, false));
-      const next = skip + size < all.length ? `${base}/secrets?api-version=${String(url.searchParams.get("api-version"))}&$skiptoken=${skip + size}&maxresults=${size}` : null;
+      const next =
+        skip + size < all.length
+          ? `${base}/secrets?api-version=${String(url.searchParams.get("api-version"))}&$skiptoken=${skip + size}&maxresults=${size}`
+          : null;
       return { status: 200, body: { value: page, nextLink: next } };
     }
     if (!NAME.test(name)) return fail(400, "BadParameter", "The secret name is invalid.");
@@ -77,8 +108,13 @@ export async function startKeyVaultStandIn(): Promise<KeyVaultStandIn> {
     if (method === "PUT") {
       const p = JSON.parse(body) as { value: string; contentType?: string; tags?: Record<string, string>; attributes?: Record<string, unknown> };
       const now = Math.floor(Date.now() / 1000);
-      const v: Version = { version: randomBytes(16).toString("hex"), value: p.value, contentType: p.contentType, tags: p.tags,
-        attributes: { enabled: true, ...p.attributes, created: now, updated: now, recoveryLevel: "Recoverable+Purgeable", recoverableDays: 90 } };
+      const v: Version = {
+        version: randomBytes(16).toString("hex"),
+        value: p.value,
+        contentType: p.contentType,
+        tags: p.tags,
+        attributes: { enabled: true, ...p.attributes, created: now, updated: now, recoveryLevel: "Recoverable+Purgeable", recoverableDays: 90 },
+      };
       secrets.set(name, [...versions, v]);
       return { status: 200, body: bundle(name, v, true) };
     }
@@ -120,16 +156,26 @@ export async function startKeyVaultStandIn(): Promise<KeyVaultStandIn> {
   base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const credential: TokenCredential = { getToken: async () => ({ token: TOKEN, expiresOnTimestamp: Date.now() + 3_600_000 }) };
-  const client = () => new SecretClient(base, credential, {
-    disableChallengeResourceVerification: true, tlsOptions: { ca: cert }, retryOptions: { maxRetries: 0 },
-  });
+  const client = () =>
+    new SecretClient(base, credential, {
+      disableChallengeResourceVerification: true,
+      tlsOptions: { ca: cert },
+      retryOptions: { maxRetries: 0 },
+    });
   return {
-    url: base, requests,
+    url: base,
+    requests,
     value: (name) => secrets.get(name)?.at(-1)?.value,
     names: () => [...secrets.keys()],
-    outage: (status) => { failing = status; },
+    outage: (status) => {
+      failing = status;
+    },
     client,
     secretClients: () => client(),
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -6,11 +6,17 @@ import { Reply, ScimClient, TestHost } from "./scim-client";
 export async function tokenRequest(host: TestHost, params: Record<string, string | undefined>, headers: Record<string, string> = {}): Promise<Reply> {
   const form = new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined));
   const res = await fetch(`${host.host.url}/oauth2/token`, {
-    method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded", ...headers }, body: form.toString(),
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded", ...headers },
+    body: form.toString(),
   });
   const text = await res.text();
   let body: unknown = text;
-  try { body = JSON.parse(text); } catch { /* not JSON */ }
+  try {
+    body = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
   return { status: res.status, headers: res.headers, body };
 }
 
@@ -21,10 +27,16 @@ export function jwsParts(token: string): [string, string, string] {
   return [header, payload, signature];
 }
 
-export const basicAuth = (id: string, secret: string) =>
-  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString("base64")}`;
+export const basicAuth = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString("base64")}`;
 
-export interface OAuthTenant { tenant: string; clientId: string; secret: string; secretId: string; scim: ScimClient; accessToken: string }
+export interface OAuthTenant {
+  tenant: string;
+  clientId: string;
+  secret: string;
+  secretId: string;
+  scim: ScimClient;
+  accessToken: string;
+}
 
 /** A fresh tenant with an OAuth client, and a SCIM client holding an access token obtained with its secret. */
 export async function newOAuthTenant(host: TestHost): Promise<OAuthTenant> {
@@ -43,8 +55,22 @@ export async function newOAuthTenant(host: TestHost): Promise<OAuthTenant> {
 export function fakeClock(): { advance(ms: number): void; restore(): void } {
   jest.useFakeTimers({
     now: Date.now(),
-    doNotFake: ["hrtime", "nextTick", "performance", "queueMicrotask", "requestAnimationFrame", "cancelAnimationFrame",
-      "requestIdleCallback", "cancelIdleCallback", "setImmediate", "clearImmediate", "setInterval", "clearInterval", "setTimeout", "clearTimeout"],
+    doNotFake: [
+      "hrtime",
+      "nextTick",
+      "performance",
+      "queueMicrotask",
+      "requestAnimationFrame",
+      "cancelAnimationFrame",
+      "requestIdleCallback",
+      "cancelIdleCallback",
+      "setImmediate",
+      "clearImmediate",
+      "setInterval",
+      "clearInterval",
+      "setTimeout",
+      "clearTimeout",
+    ],
   });
   return { advance: (ms) => jest.setSystemTime(Date.now() + ms), restore: () => jest.useRealTimers() };
 }

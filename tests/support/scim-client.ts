@@ -9,10 +9,18 @@ import { type Service, type ServiceOptions, createService } from "../../shared/r
 import { startLocalHost, LocalHost } from "../../shared/http/local-host";
 import { createStaticToken } from "../../shared/auth/lifecycle";
 
-export interface Reply<T = any> { status: number; headers: Headers; body: T }
+export interface Reply<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
 
 export class ScimClient {
-  constructor(readonly baseUrl: string, readonly token: string, readonly tenant: string) {}
+  constructor(
+    readonly baseUrl: string,
+    readonly token: string,
+    readonly tenant: string,
+  ) {}
 
   async request<T = any>(method: string, pathAndQuery: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> {
     const init: RequestInit = {
@@ -28,7 +36,11 @@ export class ScimClient {
     const text = await res.text();
     let parsed: unknown = undefined;
     if (text) {
-      try { parsed = JSON.parse(text); } catch { parsed = text; }
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = text;
+      }
     }
     return { status: res.status, headers: res.headers, body: parsed as T };
   }
@@ -82,7 +94,9 @@ async function startHost(config: Config, options: Pick<ServiceOptions, "secretCl
   const host = await startLocalHost(service.pipeline, { port: 0, maxBodyBytes: config.maxBodyBytes, onError: (line) => console.error(line) });
   const scimUrl = `${host.url}/scim/v2`;
   return {
-    host, scimUrl, service,
+    host,
+    scimUrl,
+    service,
     sibling: () => startHost(config, options),
     newTenant: async () => {
       const tenant = `t-${randomUUID().slice(0, 8)}`;
@@ -93,8 +107,17 @@ async function startHost(config: Config, options: Pick<ServiceOptions, "secretCl
       const raw: string[] = [];
       const lines: Record<string, unknown>[] = [];
       const previous = capture;
-      capture = (line) => { raw.push(line); lines.push(JSON.parse(line) as Record<string, unknown>); };
-      return { lines, raw, stop: () => { capture = previous; } };
+      capture = (line) => {
+        raw.push(line);
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      };
+      return {
+        lines,
+        raw,
+        stop: () => {
+          capture = previous;
+        },
+      };
     },
     close: () => host.close(),
   };

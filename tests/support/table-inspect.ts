@@ -5,7 +5,11 @@ import { TableClient, odata } from "@azure/data-tables";
 import { encodeKeyPart, foldCase, tenantPartition } from "../../shared/store/keys";
 
 export type TableRow = { rowKey: string } & Record<string, unknown>;
-export interface StoredDoc { id: string; version: string; doc: Record<string, unknown> }
+export interface StoredDoc {
+  id: string;
+  version: string;
+  doc: Record<string, unknown>;
+}
 
 /** The index rows the store keeps, by row-key prefix: which resource kind, which attribute, how keyed. */
 const INDEXES = [
@@ -70,7 +74,10 @@ export function tableInspector(connectionString: string, tableName = process.env
       if (prefix === "U:" || prefix === "G:") continue;
       if (index) {
         const owner = resources.get(index.resource + String(row.id));
-        if (!owner) { problem(key, `index row of ${index.attribute} naming ${index.resource}${String(row.id)}, which does not exist`); continue; }
+        if (!owner) {
+          problem(key, `index row of ${index.attribute} naming ${index.resource}${String(row.id)}, which does not exist`);
+          continue;
+        }
         const value = owner.doc[index.attribute];
         if (typeof value !== "string" || indexKey(index, value, String(row.id)) !== key) {
           problem(key, `index row of ${index.attribute} naming ${index.resource}${String(row.id)}, whose ${index.attribute} is ${JSON.stringify(value)}`);

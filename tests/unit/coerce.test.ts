@@ -37,15 +37,25 @@ test("Microsoft's create example (§1.2) keeps every value as sent and drops met
 test("the older example with nulls and the typo'd enterprise URN (Q8)", () => {
   const doc = coerce({
     schemas: [CORE, "urn:ietf:params:scim:schemas:extension:enterprise:2.0User"],
-    externalId: "jyoung", userName: "jyoung@testuser.com", active: true,
-    addresses: null, displayName: "Joy Young",
+    externalId: "jyoung",
+    userName: "jyoung@testuser.com",
+    active: true,
+    addresses: null,
+    displayName: "Joy Young",
     emails: [{ type: "work", value: "jyoung@Contoso.com", primary: true }],
     meta: { resourceType: "User" },
     name: { familyName: "Young", givenName: "Joy" },
-    phoneNumbers: null, preferredLanguage: null, title: null, department: null, manager: null,
+    phoneNumbers: null,
+    preferredLanguage: null,
+    title: null,
+    department: null,
+    manager: null,
   });
   expect(doc).toEqual({
-    externalId: "jyoung", userName: "jyoung@testuser.com", active: true, displayName: "Joy Young",
+    externalId: "jyoung",
+    userName: "jyoung@testuser.com",
+    active: true,
+    displayName: "Joy Young",
     emails: [{ type: "work", value: "jyoung@Contoso.com", primary: true }],
     name: { familyName: "Young", givenName: "Joy" },
   });
@@ -82,12 +92,20 @@ test("an enterprise block that ends up empty is dropped", () => {
 });
 
 test("attribute names are matched case-insensitively and stored in RFC spelling", () => {
-  expect(coerce({ UserName: "a", NAME: { GivenName: "Joy" }, Emails: [{ Value: "x@y", Type: "work" }] }))
-    .toEqual({ userName: "a", name: { givenName: "Joy" }, emails: [{ value: "x@y", type: "work" }] });
+  expect(coerce({ UserName: "a", NAME: { GivenName: "Joy" }, Emails: [{ Value: "x@y", Type: "work" }] })).toEqual({
+    userName: "a",
+    name: { givenName: "Joy" },
+    emails: [{ value: "x@y", type: "work" }],
+  });
 });
 
 test.each([
-  ["True", true], ["False", false], ["true", true], ["false", false], [true, true], [false, false],
+  ["True", true],
+  ["False", false],
+  ["true", true],
+  ["false", false],
+  [true, true],
+  [false, false],
 ])('active %p is stored as %p (Q2; the Postman "True" check)', (active, expected) => {
   expect(coerce({ userName: "a", active }).active).toBe(expected);
 });

@@ -50,13 +50,11 @@ describe("the legacy and the aadOptscim062020 multi-attribute update normalise a
   });
 
   test("a nested core attribute object stays one operation on that attribute", () => {
-    expect(normalize({ op: "replace", value: { name: { givenName: "Gtfd" } } }))
-      .toEqual([{ op: "replace", path: "name", value: { givenName: "Gtfd" } }]);
+    expect(normalize({ op: "replace", value: { name: { givenName: "Gtfd" } } })).toEqual([{ op: "replace", path: "name", value: { givenName: "Gtfd" } }]);
   });
 
   test("schemas inside a path-less value object are ignored", () => {
-    expect(normalize({ op: "replace", value: { schemas: ["x"], nickName: "Babs" } }))
-      .toEqual([{ op: "replace", path: "nickName", value: "Babs" }]);
+    expect(normalize({ op: "replace", value: { schemas: ["x"], nickName: "Babs" } })).toEqual([{ op: "replace", path: "nickName", value: "Babs" }]);
   });
 });
 
@@ -73,8 +71,10 @@ describe('"" and null are removals (Q6, Q14)', () => {
   });
 
   test("a path-less value with an empty member is a removal of that member only", () => {
-    expect(normalize({ op: "replace", value: { title: "", nickName: "Babs" } }))
-      .toEqual([{ op: "remove", path: "title" }, { op: "replace", path: "nickName", value: "Babs" }]);
+    expect(normalize({ op: "replace", value: { title: "", nickName: "Babs" } })).toEqual([
+      { op: "remove", path: "title" },
+      { op: "replace", path: "nickName", value: "Babs" },
+    ]);
   });
 
   test("adding nothing to a multi-valued attribute changes nothing", () => {

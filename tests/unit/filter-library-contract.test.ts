@@ -16,7 +16,8 @@ function relies(promise: string, check: () => void): void {
   try {
     check();
   } catch (e) {
-    if (e instanceof Error) e.message = `scim2-parse-filter ${installed} no longer keeps a promise shared/scim/filter.ts relies on:\n  ${promise}\n\n${e.message}`;
+    if (e instanceof Error)
+      e.message = `scim2-parse-filter ${installed} no longer keeps a promise shared/scim/filter.ts relies on:\n  ${promise}\n\n${e.message}`;
     throw e;
   }
 }
@@ -40,10 +41,14 @@ function shape(f: Filter): string {
       const flat = (g: Filter): Filter[] => (g.op === f.op ? (g as { filters: Filter[] }).filters.flatMap(flat) : [g]);
       return `(${f.op} ${flat(f).map(shape).join(" ")})`;
     }
-    case "not": return `(not ${shape(f.filter)})`;
-    case "[]": return `(${f.attrPath}[] ${shape(f.valFilter)})`;
-    case "pr": return `(pr ${f.attrPath})`;
-    default: return `(${f.op} ${f.attrPath} ${JSON.stringify(f.compValue)})`;
+    case "not":
+      return `(not ${shape(f.filter)})`;
+    case "[]":
+      return `(${f.attrPath}[] ${shape(f.valFilter)})`;
+    case "pr":
+      return `(pr ${f.attrPath})`;
+    default:
+      return `(${f.op} ${f.attrPath} ${JSON.stringify(f.compValue)})`;
   }
 }
 
@@ -51,7 +56,7 @@ function shape(f: Filter): string {
 // checks): a changed public or internal type makes the line of that property "Type 'true' is not
 // assignable to type 'false'".
 // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the exact type-equality test: each T must stay its own generic
-type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 const typeContract: {
   filterOps: Same<Filter["op"], "eq" | "ne" | "co" | "sw" | "ew" | "gt" | "lt" | "ge" | "le" | "pr" | "and" | "or" | "not" | "[]">;
   compareOps: Same<Compare["op"], "eq" | "ne" | "co" | "sw" | "ew" | "gt" | "lt" | "ge" | "le">;
@@ -100,31 +105,53 @@ describe("scim2-parse-filter: the version", () => {
 
 describe("scim2-parse-filter: tokenizer", () => {
   test.each<[string, string, string[]]>([
-    ["whitespace is skipped and the list ends with one EOT token with an empty literal",
-      "  title   pr  ", ["Word title", "Word pr", "EOT "]],
-    ["attribute, operator and quoted value are Word, Word, Quoted; the literal keeps the quotes",
-      'userName eq "Joy.Young@Contoso.com"', ["Word userName", "Word eq", 'Quoted "Joy.Young@Contoso.com"', "EOT "]],
-    ["operators and keywords keep their case (filter.ts lower-cases them itself)",
-      'userName EQ "a" AND title Pr', ["Word userName", "Word EQ", 'Quoted "a"', "Word AND", "Word title", "Word Pr", "EOT "]],
-    ["a dotted path is one Word",
-      'name.familyName sw "Y"', ["Word name.familyName", "Word sw", 'Quoted "Y"', "EOT "]],
-    ["a URN-qualified path (colons, '2.0') is one Word",
+    ["whitespace is skipped and the list ends with one EOT token with an empty literal", "  title   pr  ", ["Word title", "Word pr", "EOT "]],
+    [
+      "attribute, operator and quoted value are Word, Word, Quoted; the literal keeps the quotes",
+      'userName eq "Joy.Young@Contoso.com"',
+      ["Word userName", "Word eq", 'Quoted "Joy.Young@Contoso.com"', "EOT "],
+    ],
+    [
+      "operators and keywords keep their case (filter.ts lower-cases them itself)",
+      'userName EQ "a" AND title Pr',
+      ["Word userName", "Word EQ", 'Quoted "a"', "Word AND", "Word title", "Word Pr", "EOT "],
+    ],
+    ["a dotted path is one Word", 'name.familyName sw "Y"', ["Word name.familyName", "Word sw", 'Quoted "Y"', "EOT "]],
+    [
+      "a URN-qualified path (colons, '2.0') is one Word",
       'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "m"',
-      ["Word urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value", "Word eq", 'Quoted "m"', "EOT "]],
-    ["an unquoted value is a Word with its exact text (legacy `externalId eq jyoung`, Q10)",
-      "externalId eq jyoung", ["Word externalId", "Word eq", "Word jyoung", "EOT "]],
-    ["true, false and null are Words in any case",
+      ["Word urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value", "Word eq", 'Quoted "m"', "EOT "],
+    ],
+    [
+      "an unquoted value is a Word with its exact text (legacy `externalId eq jyoung`, Q10)",
+      "externalId eq jyoung",
+      ["Word externalId", "Word eq", "Word jyoung", "EOT "],
+    ],
+    [
+      "true, false and null are Words in any case",
       "active eq True or x eq false or manager eq NULL",
-      ["Word active", "Word eq", "Word True", "Word or", "Word x", "Word eq", "Word false", "Word or", "Word manager", "Word eq", "Word NULL", "EOT "]],
-    ["an unquoted number at the end is a Number with its exact text (leading zeros kept)",
-      "externalId eq 00123", ["Word externalId", "Word eq", "Number 00123", "EOT "]],
-    ["an unquoted number followed by more filter is a Word with its exact text",
-      "externalId eq 00123 and x eq -1.5e3", ["Word externalId", "Word eq", "Word 00123", "Word and", "Word x", "Word eq", "Number -1.5e3", "EOT "]],
-    ["brackets are Bracket tokens; `].` (value path then sub-attribute) is one token",
+      ["Word active", "Word eq", "Word True", "Word or", "Word x", "Word eq", "Word false", "Word or", "Word manager", "Word eq", "Word NULL", "EOT "],
+    ],
+    [
+      "an unquoted number at the end is a Number with its exact text (leading zeros kept)",
+      "externalId eq 00123",
+      ["Word externalId", "Word eq", "Number 00123", "EOT "],
+    ],
+    [
+      "an unquoted number followed by more filter is a Word with its exact text",
+      "externalId eq 00123 and x eq -1.5e3",
+      ["Word externalId", "Word eq", "Word 00123", "Word and", "Word x", "Word eq", "Number -1.5e3", "EOT "],
+    ],
+    [
+      "brackets are Bracket tokens; `].` (value path then sub-attribute) is one token",
       'emails[type eq "work"].value eq "x"',
-      ["Word emails", "Bracket [", "Word type", "Word eq", 'Quoted "work"', "Bracket ].", "Word value", "Word eq", 'Quoted "x"', "EOT "]],
-    ["a closing bracket alone is `]`; parentheses are Brackets",
-      '(members[value eq "id"])', ["Bracket (", "Word members", "Bracket [", "Word value", "Word eq", 'Quoted "id"', "Bracket ]", "Bracket )", "EOT "]],
+      ["Word emails", "Bracket [", "Word type", "Word eq", 'Quoted "work"', "Bracket ].", "Word value", "Word eq", 'Quoted "x"', "EOT "],
+    ],
+    [
+      "a closing bracket alone is `]`; parentheses are Brackets",
+      '(members[value eq "id"])',
+      ["Bracket (", "Word members", "Bracket [", "Word value", "Word eq", 'Quoted "id"', "Bracket ]", "Bracket )", "EOT "],
+    ],
   ])("%s", (promise, text, expected) => relies(promise, () => expect(tokens(text)).toEqual(expected)));
 
   test("every quoted string is exactly one Quoted token, in text order, matching filter.ts's own regex", () => {
@@ -133,7 +160,9 @@ describe("scim2-parse-filter: tokenizer", () => {
     const text = 'displayName eq "a \\"b\\" c" and userName eq "DOMAIN\\jdoe" and title eq "x\\\\" and nickName eq "line\nbreak" and x eq "\\u0041"';
     const raw = text.match(/"(?:[^"\\]|\\.|\n)*"/g) ?? [];
     relies("Quoted tokens correspond one to one, in order, with the quoted strings of the text", () => {
-      const quoted = tokenizer(text).filter((t) => t.type === "Quoted").map((t) => t.literal);
+      const quoted = tokenizer(text)
+        .filter((t) => t.type === "Quoted")
+        .map((t) => t.literal);
       expect(raw).toHaveLength(5);
       const strip = (s: string) => s.replace(/\\/g, ""); // the library re-escapes backslashes; filter.ts overwrites those literals anyway
       expect(quoted.map(strip)).toEqual(raw.map(strip));
@@ -153,7 +182,10 @@ describe("scim2-parse-filter: parseFilter over Tokens", () => {
   test("tokens are mutable and parseFilter reads them as edited: a retyped value's JSON literal becomes compValue", () => {
     // filter.ts rewrites unquoted values in place: Word/Number → Quoted with a JSON literal, or the
     // bare lower-case literal true/false/null.
-    const retype = (value: string) => (list: Token[]) => { list[2]!.type = "Quoted"; list[2]!.literal = value; };
+    const retype = (value: string) => (list: Token[]) => {
+      list[2]!.type = "Quoted";
+      list[2]!.literal = value;
+    };
     relies("compValue is JSON.parse of the literal of the (edited) token after the operator", () => {
       expect(parse("externalId eq jyoung", retype('"jyoung"')).ast).toEqual({ op: "eq", attrPath: "externalId", compValue: "jyoung" });
       expect(parse("externalId eq 00123", retype('"00123"')).ast).toEqual({ op: "eq", attrPath: "externalId", compValue: "00123" });
@@ -165,46 +197,104 @@ describe("scim2-parse-filter: parseFilter over Tokens", () => {
   });
 
   test.each<[string, string, Filter]>([
-    ["a comparison is { op, attrPath, compValue }, op lower-cased, attrPath as written",
-      'UserName EQ "Joy"', { op: "eq", attrPath: "UserName", compValue: "Joy" }],
-    ["every comparison operator is recognised in any case",
+    [
+      "a comparison is { op, attrPath, compValue }, op lower-cased, attrPath as written",
+      'UserName EQ "Joy"',
+      { op: "eq", attrPath: "UserName", compValue: "Joy" },
+    ],
+    [
+      "every comparison operator is recognised in any case",
       'a NE "1" and b co "2" and c Sw "3" and d ew "4" and e gt "5" and f lt "6" and g ge "7" and h LE "8"',
-      { op: "and", filters: (["ne", "co", "sw", "ew", "gt", "lt", "ge", "le"] as const).map((op, i) => ({ op, attrPath: "abcdefgh"[i]!, compValue: String(i + 1) })) }],
-    ["pr is { op: 'pr', attrPath } in any case",
-      "title PR", { op: "pr", attrPath: "title" }],
-    ["a value path alone is { op: '[]', attrPath, valFilter }",
-      'emails[type eq "work"]', { op: "[]", attrPath: "emails", valFilter: { op: "eq", attrPath: "type", compValue: "work" } }],
-    ["a value path holds a whole filter",
+      {
+        op: "and",
+        filters: (["ne", "co", "sw", "ew", "gt", "lt", "ge", "le"] as const).map((op, i) => ({ op, attrPath: "abcdefgh"[i]!, compValue: String(i + 1) })),
+      },
+    ],
+    ["pr is { op: 'pr', attrPath } in any case", "title PR", { op: "pr", attrPath: "title" }],
+    [
+      "a value path alone is { op: '[]', attrPath, valFilter }",
+      'emails[type eq "work"]',
+      { op: "[]", attrPath: "emails", valFilter: { op: "eq", attrPath: "type", compValue: "work" } },
+    ],
+    [
+      "a value path holds a whole filter",
       'emails[type eq "work" and value co "@x"]',
-      { op: "[]", attrPath: "emails", valFilter: { op: "and", filters: [{ op: "eq", attrPath: "type", compValue: "work" }, { op: "co", attrPath: "value", compValue: "@x" }] } }],
-    ["`a[f].sub op v` becomes a two-element `and` of the value path and `a.sub op v` (filter.ts folds it back)",
+      {
+        op: "[]",
+        attrPath: "emails",
+        valFilter: {
+          op: "and",
+          filters: [
+            { op: "eq", attrPath: "type", compValue: "work" },
+            { op: "co", attrPath: "value", compValue: "@x" },
+          ],
+        },
+      },
+    ],
+    [
+      "`a[f].sub op v` becomes a two-element `and` of the value path and `a.sub op v` (filter.ts folds it back)",
       'emails[type eq "work"].value eq "x"',
-      { op: "and", filters: [
-        { op: "[]", attrPath: "emails", valFilter: { op: "eq", attrPath: "type", compValue: "work" } },
-        { op: "eq", attrPath: "emails.value", compValue: "x" },
-      ] }],
-    ["the same with pr after the sub-attribute",
+      {
+        op: "and",
+        filters: [
+          { op: "[]", attrPath: "emails", valFilter: { op: "eq", attrPath: "type", compValue: "work" } },
+          { op: "eq", attrPath: "emails.value", compValue: "x" },
+        ],
+      },
+    ],
+    [
+      "the same with pr after the sub-attribute",
       'emails[type eq "work"].value pr',
-      { op: "and", filters: [{ op: "[]", attrPath: "emails", valFilter: { op: "eq", attrPath: "type", compValue: "work" } }, { op: "pr", attrPath: "emails.value" }] }],
-    ["that two-element `and` stays its own node when the filter goes on (never merged into a longer and)",
+      {
+        op: "and",
+        filters: [
+          { op: "[]", attrPath: "emails", valFilter: { op: "eq", attrPath: "type", compValue: "work" } },
+          { op: "pr", attrPath: "emails.value" },
+        ],
+      },
+    ],
+    [
+      "that two-element `and` stays its own node when the filter goes on (never merged into a longer and)",
       'emails[type eq "work"].value eq "x" and userName eq "y"',
-      { op: "and", filters: [
-        { op: "and", filters: [{ op: "[]", attrPath: "emails", valFilter: { op: "eq", attrPath: "type", compValue: "work" } }, { op: "eq", attrPath: "emails.value", compValue: "x" }] },
-        { op: "eq", attrPath: "userName", compValue: "y" },
-      ] }],
-    ["…and when it comes after another clause",
+      {
+        op: "and",
+        filters: [
+          {
+            op: "and",
+            filters: [
+              { op: "[]", attrPath: "emails", valFilter: { op: "eq", attrPath: "type", compValue: "work" } },
+              { op: "eq", attrPath: "emails.value", compValue: "x" },
+            ],
+          },
+          { op: "eq", attrPath: "userName", compValue: "y" },
+        ],
+      },
+    ],
+    [
+      "…and when it comes after another clause",
       'userName eq "y" and emails[type eq "work"].value eq "x"',
-      { op: "and", filters: [
-        { op: "eq", attrPath: "userName", compValue: "y" },
-        { op: "and", filters: [{ op: "[]", attrPath: "emails", valFilter: { op: "eq", attrPath: "type", compValue: "work" } }, { op: "eq", attrPath: "emails.value", compValue: "x" }] },
-      ] }],
-    ["not is { op: 'not', filter }",
-      'not (userName eq "a")', { op: "not", filter: { op: "eq", attrPath: "userName", compValue: "a" } }],
-  ])("%s", (promise, text, expected) => relies(promise, () => {
-    const { ast, rest } = parse(text);
-    expect(ast).toEqual(expected);
-    expect(rest.type).toBe("EOT");
-  }));
+      {
+        op: "and",
+        filters: [
+          { op: "eq", attrPath: "userName", compValue: "y" },
+          {
+            op: "and",
+            filters: [
+              { op: "[]", attrPath: "emails", valFilter: { op: "eq", attrPath: "type", compValue: "work" } },
+              { op: "eq", attrPath: "emails.value", compValue: "x" },
+            ],
+          },
+        ],
+      },
+    ],
+    ["not is { op: 'not', filter }", 'not (userName eq "a")', { op: "not", filter: { op: "eq", attrPath: "userName", compValue: "a" } }],
+  ])("%s", (promise, text, expected) =>
+    relies(promise, () => {
+      const { ast, rest } = parse(text);
+      expect(ast).toEqual(expected);
+      expect(rest.type).toBe("EOT");
+    }),
+  );
 
   test.each([
     ["and binds tighter than or", 'a eq "1" or b eq "2" and c eq "3"', '(or (eq a "1") (and (eq b "2") (eq c "3")))'],
@@ -216,11 +306,13 @@ describe("scim2-parse-filter: parseFilter over Tokens", () => {
     ["logical operators in any case", 'a eq "1" OR b eq "2" And NOT (c pr)', '(or (eq a "1") (and (eq b "2") (not (pr c))))'],
     ["a value path combines like any clause", 'emails[type eq "work"] or userName eq "y"', '(or (emails[] (eq type "work")) (eq userName "y"))'],
     ["or inside a value path (members[value eq … or value eq …])", 'members[value eq "1" or value eq "2"]', '(members[] (or (eq value "1") (eq value "2")))'],
-  ])("precedence: %s", (promise, text, expected) => relies(`precedence: ${promise}`, () => {
-    const { ast, rest } = parse(text);
-    expect(shape(ast)).toBe(expected);
-    expect(rest.type).toBe("EOT");
-  }));
+  ])("precedence: %s", (promise, text, expected) =>
+    relies(`precedence: ${promise}`, () => {
+      const { ast, rest } = parse(text);
+      expect(shape(ast)).toBe(expected);
+      expect(rest.type).toBe("EOT");
+    }),
+  );
 
   test.each([
     ["a second value", 'userName eq "a" "b"'],

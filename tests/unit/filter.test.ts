@@ -27,8 +27,11 @@ const user = {
   roles: [{ value: "Admin", display: "Administrator" }],
   [ENT]: { employeeNumber: "701984", department: "Sales", manager: { value: MANAGER_ID } },
   meta: {
-    resourceType: "User", created: "2024-03-01T10:00:00.000Z", lastModified: "2024-06-01T12:00:00.000Z",
-    location: `https://host/scim/v2/Users/${ID}`, version: 'W/"abc"',
+    resourceType: "User",
+    created: "2024-03-01T10:00:00.000Z",
+    lastModified: "2024-06-01T12:00:00.000Z",
+    location: `https://host/scim/v2/Users/${ID}`,
+    version: 'W/"abc"',
   },
 };
 
@@ -102,7 +105,7 @@ describe("multi-valued and complex attributes", () => {
     ['emails co "@home"', true],
     ["emails pr", true],
     ["ims pr", false],
-    ['emails[primary eq true]', true],
+    ["emails[primary eq true]", true],
     ['phoneNumbers[type eq "mobile"].value eq "+1 555 0100"', true],
     ['addresses[type eq "work"].locality eq "redmond"', true],
     ['addresses.country eq "US"', true],
@@ -185,8 +188,11 @@ describe("query plan: an eq on a key attribute is one point read", () => {
   test("a crafted value stays one value: quotes cannot widen the lookup", () => {
     const crafted = "x' or PartitionKey ne '";
     expect(compileFilter(USER, `userName eq "${crafted}"`).plan).toEqual({ kind: "index", attribute: "userName", value: crafted });
-    expect(compileFilter(USER, 'userName eq "a\\" or userName pr or userName eq \\"b"').plan)
-      .toEqual({ kind: "index", attribute: "userName", value: 'a" or userName pr or userName eq "b' });
+    expect(compileFilter(USER, 'userName eq "a\\" or userName pr or userName eq \\"b"').plan).toEqual({
+      kind: "index",
+      attribute: "userName",
+      value: 'a" or userName pr or userName eq "b',
+    });
   });
 });
 

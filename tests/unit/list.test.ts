@@ -19,13 +19,22 @@ test.each([
   expect(parsePaging(startIndex, count)).toEqual(expected);
 });
 
-test.each([["abc", "1"], ["1", "x"], ["1.5", "1"], ["1", "2.5"]])("startIndex=%p count=%p is 400", (startIndex, count) => {
+test.each([
+  ["abc", "1"],
+  ["1", "x"],
+  ["1.5", "1"],
+  ["1", "2.5"],
+])("startIndex=%p count=%p is 400", (startIndex, count) => {
   expect(thrownScimError(() => parsePaging(startIndex, count)).status).toBe(400);
 });
 
 test("a ListResponse carries schemas, totalResults, startIndex, itemsPerPage and Resources", () => {
   expect(listResponse([{ id: "a" }, { id: "b" }], 12, 6)).toEqual({
-    schemas: [LIST], totalResults: 12, startIndex: 6, itemsPerPage: 2, Resources: [{ id: "a" }, { id: "b" }],
+    schemas: [LIST],
+    totalResults: 12,
+    startIndex: 6,
+    itemsPerPage: 2,
+    Resources: [{ id: "a" }, { id: "b" }],
   });
 });
 

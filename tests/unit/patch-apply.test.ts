@@ -25,7 +25,12 @@ function patch(doc: ScimObject, ...ops: RawPatchOperation[]): ScimObject {
   return out;
 }
 
-interface Case { name: string; before?: ScimObject; ops: RawPatchOperation[]; after: ScimObject }
+interface Case {
+  name: string;
+  before?: ScimObject;
+  ops: RawPatchOperation[];
+  after: ScimObject;
+}
 
 const cases: Case[] = [
   {
@@ -89,13 +94,34 @@ const cases: Case[] = [
   },
   {
     name: "Add to a multi-valued attribute appends without duplicating",
-    ops: [{ op: "add", path: "emails", value: [{ value: "jyoung@contoso.com", type: "work" }, { value: "other@contoso.com", type: "other" }] }],
-    after: { ...base, emails: [{ value: "jyoung@contoso.com", type: "work", primary: true }, { value: "other@contoso.com", type: "other" }] },
+    ops: [
+      {
+        op: "add",
+        path: "emails",
+        value: [
+          { value: "jyoung@contoso.com", type: "work" },
+          { value: "other@contoso.com", type: "other" },
+        ],
+      },
+    ],
+    after: {
+      ...base,
+      emails: [
+        { value: "jyoung@contoso.com", type: "work", primary: true },
+        { value: "other@contoso.com", type: "other" },
+      ],
+    },
   },
   {
     name: "Adding a new primary value clears the old primary (RFC 7643 §2.4)",
     ops: [{ op: "add", path: "emails", value: [{ value: "new@contoso.com", type: "other", primary: true }] }],
-    after: { ...base, emails: [{ value: "jyoung@contoso.com", type: "work", primary: false }, { value: "new@contoso.com", type: "other", primary: true }] },
+    after: {
+      ...base,
+      emails: [
+        { value: "jyoung@contoso.com", type: "work", primary: false },
+        { value: "new@contoso.com", type: "other", primary: true },
+      ],
+    },
   },
   {
     name: "Replace a multi-valued attribute replaces the whole list",
@@ -104,7 +130,13 @@ const cases: Case[] = [
   },
   {
     name: "Remove a value-filtered element",
-    before: { ...base, phoneNumbers: [{ value: "1", type: "work" }, { value: "2", type: "mobile" }] },
+    before: {
+      ...base,
+      phoneNumbers: [
+        { value: "1", type: "work" },
+        { value: "2", type: "mobile" },
+      ],
+    },
     ops: [{ op: "Remove", path: 'phoneNumbers[type eq "mobile"]' }],
     after: { ...base, phoneNumbers: [{ value: "1", type: "work" }] },
   },
@@ -208,7 +240,19 @@ const cases: Case[] = [
   },
   {
     name: "Roles as stringified JSON in PATCH (Q20)",
-    ops: [{ op: "Add", path: "roles", value: [{ primary: false, type: "WindowsAzureActiveDirectoryRole", value: '{"id":"7f1b9b4b-0000-0000-0000-000000000001","value":"Admin","displayName":"Administrator"}' }] }],
+    ops: [
+      {
+        op: "Add",
+        path: "roles",
+        value: [
+          {
+            primary: false,
+            type: "WindowsAzureActiveDirectoryRole",
+            value: '{"id":"7f1b9b4b-0000-0000-0000-000000000001","value":"Admin","displayName":"Administrator"}',
+          },
+        ],
+      },
+    ],
     after: { ...base, roles: [{ primary: false, type: "WindowsAzureActiveDirectoryRole", value: "Admin", display: "Administrator" }] },
   },
   {
@@ -219,15 +263,40 @@ const cases: Case[] = [
   ...["", null].map((empty) => ({
     name: `Null update: every optional attribute cleared with ${JSON.stringify(empty)} reads back absent (gallery)`,
     before: {
-      ...base, title: "t", nickName: "n", preferredLanguage: "en", userType: "u", locale: "l", timezone: "z",
-      phoneNumbers: [{ type: "work", value: "1" }, { type: "mobile", value: "2" }],
+      ...base,
+      title: "t",
+      nickName: "n",
+      preferredLanguage: "en",
+      userType: "u",
+      locale: "l",
+      timezone: "z",
+      phoneNumbers: [
+        { type: "work", value: "1" },
+        { type: "mobile", value: "2" },
+      ],
       [ENT]: { employeeNumber: "1", department: "d", costCenter: "c", organization: "o", division: "v", manager: { value: MANAGER } },
     },
     ops: [
-      ...["displayName", "title", "nickName", "preferredLanguage", "userType", "locale", "timezone", "externalId", "name.givenName", "name.familyName",
-        `${ENT}:employeeNumber`, `${ENT}:department`, `${ENT}:costCenter`, `${ENT}:organization`, `${ENT}:division`, `${ENT}:manager`,
-        'phoneNumbers[type eq "work"]', 'phoneNumbers[type eq "mobile"]']
-        .map((path) => ({ op: "Replace", path, value: empty })),
+      ...[
+        "displayName",
+        "title",
+        "nickName",
+        "preferredLanguage",
+        "userType",
+        "locale",
+        "timezone",
+        "externalId",
+        "name.givenName",
+        "name.familyName",
+        `${ENT}:employeeNumber`,
+        `${ENT}:department`,
+        `${ENT}:costCenter`,
+        `${ENT}:organization`,
+        `${ENT}:division`,
+        `${ENT}:manager`,
+        'phoneNumbers[type eq "work"]',
+        'phoneNumbers[type eq "mobile"]',
+      ].map((path) => ({ op: "Replace", path, value: empty })),
     ],
     after: { userName: base.userName, active: true, emails: base.emails },
   })),
@@ -260,8 +329,10 @@ test("clearing the work email value leaves no work email value behind", () => {
 
 describe("refusals", () => {
   test("a value filter that matches nothing and cannot describe a new element is noTarget", () => {
-    expect(thrownScimError(() => patch(base, { op: "replace", path: 'emails[value co "x"].type', value: "home" })))
-      .toEqual({ status: 400, scimType: "noTarget" });
+    expect(thrownScimError(() => patch(base, { op: "replace", path: 'emails[value co "x"].type', value: "home" }))).toEqual({
+      status: 400,
+      scimType: "noTarget",
+    });
   });
 
   test.each([

@@ -14,7 +14,10 @@ const user = {
   active: true,
   password: "never returned",
   name: { givenName: "Barbara", familyName: "Jensen", formatted: "Barbara Jensen" },
-  emails: [{ value: "bjensen@example.com", type: "work", primary: true }, { value: "babs@home.example", type: "home" }],
+  emails: [
+    { value: "bjensen@example.com", type: "work", primary: true },
+    { value: "babs@home.example", type: "home" },
+  ],
   groups: [{ value: "g1", display: "Tour Guides" }],
   [ENT]: { employeeNumber: "701984", department: "Tour Operations", manager: { value: "m1", displayName: "Boss" } },
   meta: { resourceType: "User", created: "2024-01-01T00:00:00Z", lastModified: "2024-01-02T00:00:00Z", location: "https://h/Users/x", version: 'W/"1"' },

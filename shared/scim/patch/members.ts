@@ -8,7 +8,10 @@ import { ScimObject, coerceValue, isObject } from "../coerce";
 import { ScimError } from "../errors";
 import { PatchOperation } from "./entra-dialect";
 
-export interface MemberDelta { add: string[]; remove: string[] }
+export interface MemberDelta {
+  add: string[];
+  remove: string[];
+}
 
 export const isMemberOperation = (operation: PatchOperation) => operation.path.attr.name === "members" && !operation.path.extension;
 
@@ -17,9 +20,14 @@ export const isMemberOperation = (operation: PatchOperation) => operation.path.a
  * list) or a filter other than `value eq "id"`. Otherwise no member row is read.
  */
 export function needsCurrentMembers(operations: PatchOperation[]): boolean {
-  return operations.filter(isMemberOperation).some((o) =>
-    o.op === "replace" || (o.op === "remove" && !o.path.filter && o.value === undefined)
-    || (o.path.filter !== undefined && pinnedIds(o.path.filter.ast) === undefined));
+  return operations
+    .filter(isMemberOperation)
+    .some(
+      (o) =>
+        o.op === "replace" ||
+        (o.op === "remove" && !o.path.filter && o.value === undefined) ||
+        (o.path.filter !== undefined && pinnedIds(o.path.filter.ast) === undefined),
+    );
 }
 
 /** The ids of the member value objects in an operation's value (`[{"$ref": null, "value": "id"}]`, `{"value": "id"}`, "id"). */
@@ -55,8 +63,7 @@ export function memberDelta(operations: PatchOperation[], current?: ReadonlyArra
     const filter = path.filter;
     if (filter) {
       if (op !== "remove") throw ScimError.invalidPath(`'${path.text}': a filtered members path can only be removed.`);
-      const ids = pinnedIds(filter.ast)
-        ?? (cleared ? [] : (current ?? []).filter((m) => filter.matches({ ...m })).map((m) => m.value));
+      const ids = pinnedIds(filter.ast) ?? (cleared ? [] : (current ?? []).filter((m) => filter.matches({ ...m })).map((m) => m.value));
       for (const id of ids) wanted.set(id, "remove");
       continue;
     }

@@ -32,9 +32,15 @@ type Options = Partial<Omit<AttributeDef, "name" | "type" | "description">>;
 
 function attribute(type: AttributeType, name: string, description: string, options: Options = {}): AttributeDef {
   return {
-    name, type, description,
-    multiValued: false, required: false, caseExact: false,
-    mutability: "readWrite", returned: "default", uniqueness: "none",
+    name,
+    type,
+    description,
+    multiValued: false,
+    required: false,
+    caseExact: false,
+    mutability: "readWrite",
+    returned: "default",
+    uniqueness: "none",
     ...options,
   };
 }
@@ -49,15 +55,25 @@ export const complex = (name: string, description: string, subAttributes: Attrib
   attribute("complex", name, description, { subAttributes, ...options });
 
 /** The sub-attributes every multi-valued attribute of RFC 7643 §2.4 carries: type, primary, display, value. */
-export function multiValued(name: string, description: string, types: string[], value: AttributeDef = str("value", `The ${name} value.`),
-  extra: AttributeDef[] = []): AttributeDef {
-  return complex(name, description, [
-    value,
-    str("display", "A human-readable name, primarily used for display purposes."),
-    str("type", "A label indicating the attribute's function.", { canonicalValues: types }),
-    bool("primary", "Indicates the primary or preferred attribute value."),
-    ...extra,
-  ], { multiValued: true });
+export function multiValued(
+  name: string,
+  description: string,
+  types: string[],
+  value: AttributeDef = str("value", `The ${name} value.`),
+  extra: AttributeDef[] = [],
+): AttributeDef {
+  return complex(
+    name,
+    description,
+    [
+      value,
+      str("display", "A human-readable name, primarily used for display purposes."),
+      str("type", "A label indicating the attribute's function.", { canonicalValues: types }),
+      bool("primary", "Indicates the primary or preferred attribute value."),
+      ...extra,
+    ],
+    { multiValued: true },
+  );
 }
 
 /** Case-insensitive lookup of an attribute by name (RFC 7644 §3.10: attribute names are case-insensitive). */
