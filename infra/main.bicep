@@ -81,6 +81,9 @@ param authFailureWindowSeconds int = 60
 @minValue(1024)
 param maxBodyBytes int = 1048576
 
+@description('The tenant schema policy seeded at deployment (README "Schema policy"): required attributes, a custom extension, unknown attributes. A policy set with the CLI overrides it.')
+param tenantPolicy object = {}
+
 @description('Object id of the identity that deploys code and mints the first credential; defaults to whoever runs the deployment.')
 param deployerPrincipalId string = deployer().objectId
 
@@ -206,6 +209,7 @@ module app 'modules/app.bicep' = {
     authFailureLimit: authFailureLimit
     authFailureWindowSeconds: authFailureWindowSeconds
     maxBodyBytes: maxBodyBytes
+    tenantPolicy: tenantPolicy
     deployerPrincipalId: deployerPrincipalId
     deployerPrincipalType: deployerPrincipalType
   }

@@ -20,6 +20,8 @@ export interface Config {
   maxBodyBytes: number;
   /** Public base URL (scheme + host) for meta.location, when a proxy hides the real host. */
   publicBaseUrl?: string;
+  /** The schema policy (JSON) of tenants that have none stored: seeds a deployment's rules. */
+  defaultPolicy?: string;
   /** Client id of the user-assigned managed identity (read by @azure/identity too). */
   managedIdentityClientId?: string;
 }
@@ -62,5 +64,6 @@ export function loadConfig(env: Environment): Config {
     maxBodyBytes: positiveInt(env, "SCIM_MAX_BODY_BYTES", 1024 * 1024),
     publicBaseUrl,
     managedIdentityClientId: text(env, "AZURE_CLIENT_ID"),
+    defaultPolicy: text(env, "SCIM_DEFAULT_POLICY"),
   };
 }

@@ -9,7 +9,9 @@ import { type CredentialStore, credentialStore } from "./auth/credentials";
 import { type SecretClientFactory, defaultSecretClient } from "./auth/key-vault";
 import { type SigningKeyStore, signingKeyStore } from "./auth/signing-keys";
 import { type Store, openStore } from "./store";
-import { type Logger, type Pipeline, createPipeline } from "./http/pipeline";
+import { IgnoredAttributes, type Logger, type Pipeline, createPipeline } from "./http/pipeline";
+import { PolicyCache } from "./http/policies";
+import { DEFAULT_POLICY, parsePolicy } from "./scim/policy";
 
 /** The process environment, read here and nowhere else. */
 export function settingsFromEnvironment(): Config {
@@ -40,6 +42,9 @@ export interface Service {
   readonly auth: AuthContext;
   readonly log: Logger;
   readonly pipeline: Pipeline;
+  /** Tenants' schema policies, cached ≤ 30 s (the CLI writes them through the store). */
+  readonly policies: PolicyCache;
+  readonly ignoredAttributes: IgnoredAttributes;
 }
 
 const consoleLog: Logger = { info: (line) => console.log(line), error: (line) => console.error(line) };
@@ -57,12 +62,18 @@ export function createService(config: Config, options: ServiceOptions = {}): Ser
     replay: store.assertionReplays,
     log: new AuthLog(options.authLog ?? ((line) => console.warn(line))),
   });
+  const policies = new PolicyCache(store, config.defaultPolicy ? parsePolicy(JSON.parse(config.defaultPolicy)) : DEFAULT_POLICY, (tenant, reason) =>
+    log.error(JSON.stringify({ event: "policy.invalid", tenant, reason })),
+  );
+  const ignoredAttributes = new IgnoredAttributes();
   const pipeline = createPipeline({
+    policies,
+    ignoredAttributes,
     auth,
     store,
     maxBodyBytes: config.maxBodyBytes,
     log,
     ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}),
   });
-  return { config, store, credentials, signingKeyStore: keys, auth, log, pipeline };
+  return { config, store, credentials, signingKeyStore: keys, auth, log, pipeline, policies, ignoredAttributes };
 }

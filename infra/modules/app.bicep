@@ -43,6 +43,7 @@ param accessTokenMinutes int
 param authFailureLimit int
 param authFailureWindowSeconds int
 param maxBodyBytes int
+param tenantPolicy object
 
 param deployerPrincipalId string
 
@@ -178,6 +179,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     SCIM_AUTH_FAILURE_LIMIT: string(authFailureLimit)
     SCIM_AUTH_FAILURE_WINDOW_SECONDS: string(authFailureWindowSeconds)
     SCIM_MAX_BODY_BYTES: string(maxBodyBytes)
+    SCIM_DEFAULT_POLICY: empty(tenantPolicy) ? '' : string(tenantPolicy)
   }
 }
 

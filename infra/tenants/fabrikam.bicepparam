@@ -9,3 +9,9 @@ param storageSku = 'Standard_ZRS'
 param tags = {
   customer: 'Fabrikam Inc'
 }
+// Fabrikam's app, like Vonage's, refuses users without a first name, last name and work e-mail.
+param tenantPolicy = {
+  required: {
+    User: ['name.givenName', 'name.familyName', 'emails[type eq "work"].value']
+  }
+}

@@ -1,7 +1,6 @@
 // /Groups: the routes Users share (get, list, search) plus the member paths. Members never travel
 // inside the group row: they are membership rows changed as deltas, so a PATCH neither reads nor
 // rewrites the member list, and a group of 100,000 members costs the same to rename as a group of one.
-import { GROUP } from "../scim/resource-types";
 import { ScimObject, coerceResource, isObject } from "../scim/coerce";
 import { assertValidResource, parsePatchRequest } from "../scim/validate";
 import { normalizeOperations } from "../scim/patch/entra-dialect";
@@ -12,23 +11,23 @@ import type { MemberDelta, MemberRef, TenantDirectory } from "../store";
 import { readJsonBody } from "./body";
 import { getResource, listResourcesRoute, notFound, readOr404, searchResources } from "./resources";
 import { resourceReply } from "./render";
-import { checkIfMatch, directoryOf } from "./tenant";
+import { checkIfMatch, checkRequired, directoryOf, typeOf, unknownAttributes } from "./tenant";
 import { type Handler, type HandlerContext, noContent } from "./types";
 
-export const getGroup = getResource(GROUP);
-export const listGroups = listResourcesRoute(GROUP);
-export const searchGroups = searchResources(GROUP);
+export const getGroup = getResource("Group");
+export const listGroups = listResourcesRoute("Group");
+export const searchGroups = searchResources("Group");
 
 /**
  * The members to add, each checked to exist in this tenant (1–2 keys-only reads per id); else 400
  * invalidValue and nothing changes (fixture adds-an-unknown-member-and-gets-400).
  */
-async function resolveMembers(dir: TenantDirectory, ids: string[], groupId: string, groupExists = false): Promise<MemberRef[]> {
+async function resolveMembers(ctx: HandlerContext, dir: TenantDirectory, ids: string[], groupId: string, groupExists = false): Promise<MemberRef[]> {
   if (ids.includes(groupId)) throw ScimError.invalidValue("A group cannot be a member of itself.");
   const { found, missing } = await dir.groups.memberTypes([...new Set(ids)]);
   if (missing.length > 0) {
     // Before blaming the members, make sure the group itself exists (a PATCH of an unknown group is a 404).
-    if (!groupExists && !(await dir.groups.exists(groupId))) throw notFound(GROUP, groupId);
+    if (!groupExists && !(await dir.groups.exists(groupId))) throw notFound(typeOf(ctx, "Group"), groupId);
     const shown = missing.slice(0, 5).join(", ") + (missing.length > 5 ? `, … (${missing.length} in all)` : "");
     throw ScimError.invalidValue(`No User or Group with id ${shown} exists; nothing was changed.`);
   }
@@ -42,12 +41,14 @@ async function resolveMembers(dir: TenantDirectory, ids: string[], groupId: stri
  * (creates-group-without-members-attribute).
  */
 function splitBody(ctx: HandlerContext): { doc: ScimObject; memberIds?: string[] } {
+  const type = typeOf(ctx, "Group");
   const body = readJsonBody(ctx);
-  const doc = coerceResource(GROUP, body);
-  assertValidResource(GROUP, doc);
+  const doc = coerceResource(type, body, unknownAttributes(ctx));
+  assertValidResource(type, doc);
   const sent = isObject(body) && Object.keys(body).some((k) => k.toLowerCase() === "members");
   const memberIds = membersOf(doc);
   delete doc.members;
+  checkRequired(ctx, type, doc);
   return sent ? { doc, memberIds } : { doc };
 }
 
@@ -55,8 +56,8 @@ function splitBody(ctx: HandlerContext): { doc: ScimObject; memberIds?: string[]
 export const createGroup: Handler = async (ctx) => {
   const { doc, memberIds = [] } = splitBody(ctx);
   const dir = await directoryOf(ctx);
-  const members = await resolveMembers(dir, memberIds, "", true);
-  return resourceReply(ctx, dir, GROUP, 201, await dir.groups.create(doc, members), members);
+  const members = await resolveMembers(ctx, dir, memberIds, "", true);
+  return resourceReply(ctx, dir, typeOf(ctx, "Group"), 201, await dir.groups.create(doc, members), members);
 };
 
 /**
@@ -75,6 +76,7 @@ export const replaceGroup: Handler = async (ctx) => {
     const wanted = new Set(memberIds);
     delta = {
       add: await resolveMembers(
+        ctx,
         dir,
         [...wanted].filter((m) => !current.has(m)),
         id,
@@ -90,8 +92,8 @@ export const replaceGroup: Handler = async (ctx) => {
     },
     delta,
   );
-  if (!saved) throw notFound(GROUP, id);
-  return resourceReply(ctx, dir, GROUP, 200, saved);
+  if (!saved) throw notFound(typeOf(ctx, "Group"), id);
+  return resourceReply(ctx, dir, typeOf(ctx, "Group"), 200, saved);
 };
 
 /**
@@ -103,7 +105,8 @@ export const replaceGroup: Handler = async (ctx) => {
  * expects (renames-group-and-gets-204); 200 with the group when `attributes`/`excludedAttributes` ask.
  */
 export const patchGroup: Handler = async (ctx) => {
-  const operations = normalizeOperations(GROUP, parsePatchRequest(readJsonBody(ctx)));
+  const type = typeOf(ctx, "Group");
+  const operations = normalizeOperations(type, parsePatchRequest(readJsonBody(ctx)), unknownAttributes(ctx));
   const docOperations = operations.filter((o) => !isMemberOperation(o));
   const dir = await directoryOf(ctx);
   const id = ctx.req.params.id ?? "";
@@ -113,7 +116,7 @@ export const patchGroup: Handler = async (ctx) => {
     for await (const m of dir.groups.members(id)) current.push(m);
   }
   const wanted = memberDelta(operations, current);
-  const delta: MemberDelta = { add: await resolveMembers(dir, wanted.add, id), remove: wanted.remove };
+  const delta: MemberDelta = { add: await resolveMembers(ctx, dir, wanted.add, id), remove: wanted.remove };
   const conditional = docOperations.length > 0 || ctx.req.header("if-match") !== null;
   const found = conditional
     ? (await dir.groups.update(
@@ -121,16 +124,17 @@ export const patchGroup: Handler = async (ctx) => {
         (previous) => {
           checkIfMatch(ctx, previous);
           const doc = applyOperations(previous.doc, docOperations);
-          assertValidResource(GROUP, doc);
+          assertValidResource(type, doc);
+          checkRequired(ctx, type, doc);
           return doc;
         },
         delta,
       )) !== undefined
     : await dir.groups.changeMembers(id, delta);
-  if (!found) throw notFound(GROUP, id);
+  if (!found) throw notFound(type, id);
   const query = ctx.req.url.searchParams;
   if (!query.has("attributes") && !query.has("excludedAttributes")) return noContent();
-  return resourceReply(ctx, dir, GROUP, 200, await readOr404(ctx, dir, GROUP));
+  return resourceReply(ctx, dir, type, 200, await readOr404(ctx, dir, type));
 };
 
 /** How long a DELETE spends removing membership rows before it answers and lets the rest continue. */
@@ -148,6 +152,6 @@ export const deleteGroup: Handler = async (ctx) => {
   const id = ctx.req.params.id ?? "";
   const { deleted, unfinished } = await dir.groups.delete(id, (current) => checkIfMatch(ctx, current), CLEANUP_BUDGET_MS);
   if (unfinished) ctx.background("group deletion cleanup", unfinished);
-  if (!deleted) throw notFound(GROUP, id);
+  if (!deleted) throw notFound(typeOf(ctx, "Group"), id);
   return noContent();
 };

@@ -9,7 +9,7 @@ import type { Change, StoredEntity, TenantDirectory } from "../store";
 import { readJsonBody } from "./body";
 import { listResources, searchFromQuery } from "./listing";
 import { resourceReply, storeOf } from "./render";
-import { checkIfMatch, directoryOf } from "./tenant";
+import { type Kind, checkIfMatch, directoryOf, typeOf } from "./tenant";
 import type { Handler, HandlerContext, ScimResponse } from "./types";
 
 export const notFound = (type: ResourceType, id: string) => ScimError.notFound(`${type.name} ${id} not found.`);
@@ -23,8 +23,9 @@ export async function readOr404(ctx: HandlerContext, dir: TenantDirectory, type:
 
 /** GET /{type}/{id} — 1 round trip (+ the relation when returned). If-None-Match with the current version → 304. */
 export const getResource =
-  (type: ResourceType): Handler =>
+  (kind: Kind): Handler =>
   async (ctx) => {
+    const type = typeOf(ctx, kind);
     const dir = await directoryOf(ctx);
     const entity = await readOr404(ctx, dir, type);
     const ifNoneMatch = ctx.req.header("if-none-match");
@@ -34,15 +35,15 @@ export const getResource =
 
 /** GET /{type} — an `eq` on id or an indexed attribute is a point read; other filters scan the tenant's resources. */
 export const listResourcesRoute =
-  (type: ResourceType): Handler =>
+  (kind: Kind): Handler =>
   (ctx) =>
-    listResources(ctx, type, searchFromQuery(ctx.req.url.searchParams));
+    listResources(ctx, typeOf(ctx, kind), searchFromQuery(ctx.req.url.searchParams));
 
 /** POST /{type}/.search */
 export const searchResources =
-  (type: ResourceType): Handler =>
+  (kind: Kind): Handler =>
   (ctx) =>
-    listResources(ctx, type, parseSearchRequest(readJsonBody(ctx)));
+    listResources(ctx, typeOf(ctx, kind), parseSearchRequest(readJsonBody(ctx)));
 
 /**
  * A document change (PUT or PATCH without member changes): read, `change`, conditional replace — 2

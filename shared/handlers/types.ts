@@ -1,6 +1,7 @@
 // What a handler sees and returns: a host-neutral request, the request's context (its tenant once
 // authenticated) and a response the one serializer in shared/http writes for either host.
 import type { AuthContext } from "../auth/auth-context";
+import type { TenantPolicy, TenantTypes } from "../scim/policy";
 import type { TenantDirectory } from "../store";
 
 export interface ScimRequest {
@@ -31,6 +32,11 @@ export interface TenantContext {
   readonly key: string;
   /** This request's view of the tenant's directory (opened on first use, one round-trip meter per request). */
   directory(): Promise<TenantDirectory>;
+  /** The tenant's schema policy (cached ≤ 30 s per instance) and the resource types it gives. */
+  readonly policy: TenantPolicy;
+  readonly types: TenantTypes;
+  /** Names of attributes this request sent that the tenant's schemas do not define and that were ignored. */
+  readonly ignored: string[];
 }
 
 export interface HandlerContext {
@@ -38,7 +44,7 @@ export interface HandlerContext {
   /** The SCIM base URL, e.g. https://host/scim/v2 (for meta.location). */
   baseUrl: string;
   maxBodyBytes: number;
-  /** Set on authenticated routes. */
+  /** Set on authenticated routes (and on discovery when the caller authenticates). */
   tenant?: TenantContext;
   /** The host's authentication state (the token endpoint and /health use it directly). */
   auth: AuthContext;

@@ -1,5 +1,4 @@
 // /Users: what each route does. parse → protocol → store intent → protocol → response.
-import { USER } from "../scim/resource-types";
 import { coerceResource } from "../scim/coerce";
 import { assertValidResource, parsePatchRequest } from "../scim/validate";
 import { normalizeOperations } from "../scim/patch/entra-dialect";
@@ -7,7 +6,7 @@ import { applyOperations } from "../scim/patch/apply";
 import { readJsonBody } from "./body";
 import { changeDocument, getResource, listResourcesRoute, notFound, searchResources } from "./resources";
 import { resourceReply } from "./render";
-import { checkIfMatch, directoryOf } from "./tenant";
+import { checkIfMatch, checkRequired, directoryOf, typeOf, unknownAttributes } from "./tenant";
 import { type Handler, noContent } from "./types";
 
 /**
@@ -17,29 +16,35 @@ import { type Handler, noContent } from "./types";
  * request's own transaction is recognised by the store and answers 201.)
  */
 export const createUser: Handler = async (ctx) => {
-  const doc = coerceResource(USER, readJsonBody(ctx));
-  assertValidResource(USER, doc);
+  const type = typeOf(ctx, "User");
+  const doc = coerceResource(type, readJsonBody(ctx), unknownAttributes(ctx));
+  assertValidResource(type, doc);
+  checkRequired(ctx, type, doc);
   const dir = await directoryOf(ctx);
-  return resourceReply(ctx, dir, USER, 201, await dir.users.create(doc));
+  return resourceReply(ctx, dir, type, 201, await dir.users.create(doc));
 };
 
-export const getUser = getResource(USER);
-export const listUsers = listResourcesRoute(USER);
-export const searchUsers = searchResources(USER);
+export const getUser = getResource("User");
+export const listUsers = listResourcesRoute("User");
+export const searchUsers = searchResources("User");
 
 /** PUT /Users/{id} — 2 round trips: read, then the conditional replace. */
 export const replaceUser: Handler = async (ctx) => {
-  const doc = coerceResource(USER, readJsonBody(ctx));
-  assertValidResource(USER, doc);
-  return changeDocument(ctx, USER, () => doc);
+  const type = typeOf(ctx, "User");
+  const doc = coerceResource(type, readJsonBody(ctx), unknownAttributes(ctx));
+  assertValidResource(type, doc);
+  checkRequired(ctx, type, doc);
+  return changeDocument(ctx, type, () => doc);
 };
 
 /** PATCH /Users/{id} — 2 round trips: read, then the conditional replace (re-applied on a lost race). */
 export const patchUser: Handler = async (ctx) => {
-  const operations = normalizeOperations(USER, parsePatchRequest(readJsonBody(ctx)));
-  return changeDocument(ctx, USER, (current) => {
+  const type = typeOf(ctx, "User");
+  const operations = normalizeOperations(type, parsePatchRequest(readJsonBody(ctx)), unknownAttributes(ctx));
+  return changeDocument(ctx, type, (current) => {
     const doc = applyOperations(current.doc, operations);
-    assertValidResource(USER, doc);
+    assertValidResource(type, doc);
+    checkRequired(ctx, type, doc);
     return doc;
   });
 };
@@ -51,6 +56,6 @@ export const patchUser: Handler = async (ctx) => {
 export const deleteUser: Handler = async (ctx) => {
   const dir = await directoryOf(ctx);
   const id = ctx.req.params.id ?? "";
-  if (!(await dir.users.delete(id, (current) => checkIfMatch(ctx, current)))) throw notFound(USER, id);
+  if (!(await dir.users.delete(id, (current) => checkIfMatch(ctx, current)))) throw notFound(typeOf(ctx, "User"), id);
   return noContent();
 };

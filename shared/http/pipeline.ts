@@ -8,6 +8,7 @@ import type { AuthContext } from "../auth/auth-context";
 import type { Meter, Store, TenantDirectory } from "../store";
 import { SCIM_JSON, type HandlerContext, type ScimRequest, type ScimResponse, type TenantContext } from "../handlers/types";
 import { errorResponse } from "./respond";
+import type { PolicyCache } from "./policies";
 import { type Route, routeMatcher } from "./routes";
 import { type WireResponse, toWire } from "./wire";
 
@@ -19,6 +20,9 @@ export interface Logger {
 export interface PipelineDependencies {
   auth: AuthContext;
   store: Store;
+  policies: PolicyCache;
+  /** Counts of ignored attribute names per tenant (what an operator reads to fix a mapping). */
+  ignoredAttributes: IgnoredAttributes;
   /** Request body limit in bytes (413 beyond). */
   maxBodyBytes: number;
   /** Scheme + host for meta.location when a proxy hides the real host. */
@@ -31,6 +35,19 @@ export interface IncomingRequest extends Omit<ScimRequest, "params"> {
   route?: { route: Route; params: Record<string, string> };
   /** The host stopped reading a body larger than the limit. */
   oversized?: boolean;
+}
+
+/** Per tenant and attribute name: how many requests this instance saw carrying it, ignored. */
+export class IgnoredAttributes {
+  private readonly counts = new Map<string, Map<string, number>>();
+  record(tenant: string, names: readonly string[]): void {
+    const mine = this.counts.get(tenant) ?? new Map<string, number>();
+    for (const name of new Set(names)) mine.set(name, (mine.get(name) ?? 0) + 1);
+    this.counts.set(tenant, mine);
+  }
+  of(tenant: string): Record<string, number> {
+    return Object.fromEntries(this.counts.get(tenant) ?? []);
+  }
 }
 
 export interface Pipeline {
@@ -47,6 +64,7 @@ async function handle(deps: PipelineDependencies, incoming: IncomingRequest, log
   const requestId = sanitizeRequestId(incoming.header("x-request-id")) ?? randomUUID();
   let routeName = "unmatched";
   let tenantKey: string | undefined;
+  let tenant: TenantContext | undefined;
   let directory: Promise<TenantDirectory> | undefined;
   let meter: Meter | undefined;
   let response: ScimResponse;
@@ -57,12 +75,17 @@ async function handle(deps: PipelineDependencies, incoming: IncomingRequest, log
     if (incoming.oversized || (req.body !== undefined && Buffer.byteLength(req.body, "utf8") > deps.maxBodyBytes)) {
       throw ScimError.payloadTooLarge(`The request body is larger than ${deps.maxBodyBytes} bytes.`);
     }
-    let tenant: TenantContext | undefined;
-    if (found.route.auth === "scim") {
+    // "optional": discovery answers anonymously with the base schemas, and for an authenticated tenant with its own.
+    const authenticate = found.route.auth === "scim" || (found.route.auth === "optional" && req.header("authorization") !== null);
+    if (authenticate) {
       const key = (await authenticateBearer(req, deps.auth)).tenant;
       tenantKey = key;
+      const { policy, types } = await deps.policies.get(key);
       tenant = {
         key,
+        policy,
+        types,
+        ignored: [],
         directory: () => {
           directory ??= deps.store.tenant(key).then((d) => {
             meter = d.meter;
@@ -96,7 +119,9 @@ async function handle(deps: PipelineDependencies, incoming: IncomingRequest, log
   }
   const hasBody = response.body !== undefined || response.stream !== undefined || response.text !== undefined;
   if (hasBody && !Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) headers["Content-Type"] = SCIM_JSON;
-  // One line per request: no tokens, no bodies, no personal data (ids and the tenant key only).
+  const ignored = tenant?.ignored ?? [];
+  if (tenantKey && ignored.length > 0) deps.ignoredAttributes.record(tenantKey, ignored);
+  // One line per request: no tokens, no bodies, no personal data (ids, the tenant key, attribute names only).
   log.info(
     JSON.stringify({
       requestId,
@@ -106,6 +131,7 @@ async function handle(deps: PipelineDependencies, incoming: IncomingRequest, log
       ms: Date.now() - started,
       storageRoundTrips: meter?.trips ?? 0,
       tenant: tenantKey,
+      ...(ignored.length > 0 ? { ignoredAttributes: [...new Set(ignored)] } : {}),
     }),
   );
   return toWire(response, headers);

@@ -16,7 +16,8 @@ export interface Route {
   methods: Method[];
   /** Functions route template (routePrefix is ""). */
   route: string;
-  auth: "scim" | "none";
+  /** "scim": a SCIM credential is required; "optional": used when sent (discovery per tenant); "none". */
+  auth: "scim" | "optional" | "none";
   handler: Handler;
 }
 
@@ -30,10 +31,10 @@ const notImplemented =
 
 const defined: Route[] = [
   { name: "serviceProviderConfig", methods: ["GET"], route: `${SCIM}/ServiceProviderConfig`, auth: "none", handler: discovery.getServiceProviderConfig },
-  { name: "resourceTypes", methods: ["GET"], route: `${SCIM}/ResourceTypes`, auth: "none", handler: discovery.listResourceTypes },
-  { name: "resourceType", methods: ["GET"], route: `${SCIM}/ResourceTypes/{id}`, auth: "none", handler: discovery.getResourceType },
-  { name: "schemas", methods: ["GET"], route: `${SCIM}/Schemas`, auth: "none", handler: discovery.listSchemas },
-  { name: "schema", methods: ["GET"], route: `${SCIM}/Schemas/{id}`, auth: "none", handler: discovery.getSchema },
+  { name: "resourceTypes", methods: ["GET"], route: `${SCIM}/ResourceTypes`, auth: "optional", handler: discovery.listResourceTypes },
+  { name: "resourceType", methods: ["GET"], route: `${SCIM}/ResourceTypes/{id}`, auth: "optional", handler: discovery.getResourceType },
+  { name: "schemas", methods: ["GET"], route: `${SCIM}/Schemas`, auth: "optional", handler: discovery.listSchemas },
+  { name: "schema", methods: ["GET"], route: `${SCIM}/Schemas/{id}`, auth: "optional", handler: discovery.getSchema },
 
   { name: "listUsers", methods: ["GET"], route: `${SCIM}/Users`, auth: "scim", handler: users.listUsers },
   { name: "createUser", methods: ["POST"], route: `${SCIM}/Users`, auth: "scim", handler: users.createUser },

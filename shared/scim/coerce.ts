@@ -12,15 +12,22 @@ export type ScimObject = Record<string, unknown>;
 
 export const isObject = (v: unknown): v is ScimObject => typeof v === "object" && v !== null && !Array.isArray(v);
 
+/**
+ * What happens to an attribute no schema of the resource type defines: without a sink it is a 400
+ * invalidSyntax; with one, the sink hears its name (the tenant policy decides: ignore and count it, or
+ * refuse it) and the attribute is left out.
+ */
+export type UnknownAttributes = (name: string) => void;
+
 /** The stored, canonical resource body of a POST or PUT (read-only attributes are left out). */
-export function coerceResource(type: ResourceType, body: unknown): ScimObject {
+export function coerceResource(type: ResourceType, body: unknown, unknown?: UnknownAttributes): ScimObject {
   if (!isObject(body)) throw ScimError.invalidSyntax("The request body must be a JSON object.");
   const out: ScimObject = {};
   for (const [key, value] of Object.entries(body)) {
     const lower = key.toLowerCase();
     if (lower === "schemas" || lower === "meta" || lower === "id") continue;
     if (lower.startsWith("urn:")) {
-      coerceUrnKey(type, key, value, out);
+      coerceUrnKey(type, key, value, out, unknown);
       continue;
     }
     const attr = findAttribute(type.schema.attributes, key);
@@ -31,17 +38,18 @@ export function coerceResource(type: ResourceType, body: unknown): ScimObject {
     // Entra's older create example names extension attributes without their URN ("department": null:
     // fixture creates-user-with-nulls-and-a-typoed-enterprise-urn).
     const found = resolveAttribute(type, key);
-    if (!found?.extension || found.sub) throw ScimError.invalidSyntax(`'${key}' is not an attribute of ${type.name}.`);
-    setExtensionAttribute(out, found.extension, found.attr, value, key);
+    if (found?.extension && !found.sub) setExtensionAttribute(out, found.extension, found.attr, value, key);
+    else if (unknown) unknown(key);
+    else throw ScimError.invalidSyntax(`'${key}' is not an attribute of ${type.name}.`);
   }
   return out;
 }
 
-function coerceUrnKey(type: ResourceType, key: string, value: unknown, out: ScimObject): void {
+function coerceUrnKey(type: ResourceType, key: string, value: unknown, out: ScimObject, unknown: UnknownAttributes | undefined): void {
   const schema = schemaUrn(type, key);
   if (schema && schema.id === type.schema.id) {
     // Fully qualified core block: {"urn:…:core:2.0:User": {"userName": …}}.
-    Object.assign(out, coerceResource(type, value));
+    Object.assign(out, coerceResource(type, value, unknown));
     return;
   }
   if (schema) {
@@ -50,8 +58,9 @@ function coerceUrnKey(type: ResourceType, key: string, value: unknown, out: Scim
     const ext: ScimObject = {};
     for (const [name, v] of Object.entries(value)) {
       const attr = findAttribute(schema.attributes, name);
-      if (!attr) throw ScimError.invalidSyntax(`'${name}' is not an attribute of ${schema.id}.`);
-      setCoerced(ext, attr, v, `${schema.id}:${name}`);
+      if (attr) setCoerced(ext, attr, v, `${schema.id}:${name}`);
+      else if (unknown) unknown(`${schema.id}:${name}`);
+      else throw ScimError.invalidSyntax(`'${name}' is not an attribute of ${schema.id}.`);
     }
     if (Object.keys(ext).length > 0) out[schema.id] = { ...(out[schema.id] as ScimObject | undefined), ...ext };
     return;
@@ -60,6 +69,12 @@ function coerceUrnKey(type: ResourceType, key: string, value: unknown, out: Scim
   // is ignored (fixtures creates-user-with-nulls-and-a-typoed-enterprise-urn, creates-group-with-adscim-schema-and-empty-members).
   const found = resolveAttribute(type, key);
   if (found?.extension && !found.sub) setExtensionAttribute(out, found.extension, found.attr, value, key);
+  else if (unknown && (found === undefined || found.sub !== undefined) && value !== null && value !== undefined && !isObject(value)) {
+    // A flattened attribute of an undeclared extension (a custom attribute the tenant's policy does not
+    // define, e.g. a new mapping in Entra): reported by name. A whole object under an unknown URN is a
+    // schema block we do not know, ignored as before.
+    unknown(key);
+  }
 }
 
 function setExtensionAttribute(out: ScimObject, extension: string, attr: AttributeDef, value: unknown, path: string): void {

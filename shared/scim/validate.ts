@@ -62,11 +62,13 @@ function resourceSchema(type: ResourceType): JsonSchema {
   return core;
 }
 
-const resourceValidators = new Map<string, ValidateFunction>();
+// Keyed by the type object: a tenant whose policy adds a custom extension has a User type of its own
+// (scim/policy.ts tenantTypes gives the same object for the same policy, so its validator is reused).
+const resourceValidators = new WeakMap<ResourceType, ValidateFunction>();
 
 function resourceValidator(type: ResourceType): ValidateFunction {
-  let validate = resourceValidators.get(type.name);
-  if (!validate) resourceValidators.set(type.name, (validate = compile(resourceSchema(type))));
+  let validate = resourceValidators.get(type);
+  if (!validate) resourceValidators.set(type, (validate = compile(resourceSchema(type))));
   return validate;
 }
 

@@ -160,22 +160,19 @@ abstract class Resources {
    * 412). A lost answer replayed by the SDK fails on our own new ETag: recognised by the version read
    * that the retry makes anyway. Undefined when the resource does not exist.
    */
-  protected async updateWith(
-    id: string,
-    change: Change,
-    extra: (current: StoredEntity, next: StoredResource) => Omit<Intent, "own" | "ownAt" | "committed">,
-  ): Promise<StoredResource | undefined> {
+  protected async updateWith(id: string, change: Change, extra: Omit<Intent, "own" | "ownAt" | "committed">): Promise<StoredResource | undefined> {
     const started = Date.now();
     let reread: StoredEntity | undefined;
     for (let tries = 1; ; tries++) {
       const current = reread ?? (await this.get(id));
       reread = undefined;
       if (!current) return undefined;
-      const next = nextRevision(current, change(current));
+      const doc = change(current);
+      const next = nextRevision(current, doc);
       const own = this.rows.replace(this.kind, current, next);
       try {
         await this.commitLabelled(own, {
-          ...extra(current, next),
+          ...extra,
           own,
           ownAt: "first",
           committed: async (e) => {
@@ -299,7 +296,7 @@ export class UserStore extends Resources {
 
   /** 2 round trips: read, then the conditional replace (re-applied on a lost race). Undefined when absent. */
   update(id: string, change: Change): Promise<StoredResource | undefined> {
-    return this.updateWith(id, change, () => ({ pairs: [] }));
+    return this.updateWith(id, change, { pairs: [] });
   }
 
   /**
@@ -385,7 +382,7 @@ export class GroupStore extends Resources {
    * the first transaction, later chunks carry a touch. Undefined when the group does not exist.
    */
   update(id: string, change: Change, delta: MemberDelta = { add: [], remove: [] }): Promise<StoredResource | undefined> {
-    return this.updateWith(id, change, () => ({ pairs: this.pairs(id, delta), companion: this.touch(id) }));
+    return this.updateWith(id, change, { pairs: this.pairs(id, delta), companion: this.touch(id) });
   }
 
   /**

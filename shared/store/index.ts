@@ -7,6 +7,7 @@ import { Partition } from "./partition";
 import { TenantDirectory, tenantDirectory } from "./directory";
 import { AssertionReplayCache } from "./assertion-replays";
 import { TableSettings, createTableClient, tableReadiness } from "./table";
+import { TenantSettings } from "./settings";
 
 export { StoreError } from "./errors";
 export type { StoreErrorCode } from "./errors";
@@ -16,10 +17,16 @@ export type { TenantDirectory, UserStore, GroupStore, Guard, Change, GroupDeleti
 export type { Meter } from "./partition";
 export { AssertionReplayCache, replayKey } from "./assertion-replays";
 export type { TableSettings } from "./table";
+export type { TenantSettings } from "./settings";
 
 export interface Store {
   /** One request's view of a tenant's directory (opens the table on first use). */
   tenant(tenantKey: string): Promise<TenantDirectory>;
+  /**
+   * A tenant's settings rows (its schema policy). A view of its own: these reads are not part of a
+   * request's round-trip count (the pipeline caches what it reads, ≤ 30 s per instance).
+   */
+  settings(tenantKey: string): Promise<TenantSettings>;
   /** Used client assertions (replay protection for workload identity federation). */
   readonly assertionReplays: AssertionReplayCache;
   /** Creates the table if needed; fails with the reason when storage is unreachable. */
@@ -37,6 +44,7 @@ export function openStore(settings: TableSettings): Store {
   };
   return {
     tenant: async (tenantKey) => tenantDirectory(new Partition(await table(), tenantPartition(tenantKey))),
+    settings: async (tenantKey) => new TenantSettings(new Partition(await table(), tenantPartition(tenantKey))),
     assertionReplays: new AssertionReplayCache(table),
     ready: async () => {
       await table();

@@ -39,6 +39,7 @@ export const ROW = {
   member: "M:",
   memberOf: "R:",
   deletedGroup: "Z:",
+  settings: "P:",
 } as const;
 
 /** Upper bound of a prefix range: `RowKey ge 'U:' and RowKey lt 'U;'`. */

@@ -7,10 +7,15 @@ import { ENTERPRISE_USER, createUser, entraUser, expectScimError, expectStatus, 
 let t: TestHost;
 let scim: ScimClient;
 let user: any;
+/** A tenant whose policy refuses attributes outside its schemas (the default ignores them: tests/http/policy.test.ts). */
+let strict: ScimClient;
+let strictUser: any;
 beforeAll(async () => {
   t = await startTestHost();
   scim = await t.newTenant();
   user = await createUser(scim);
+  strict = await t.newTenant({ policy: { unknownAttributes: "reject" } });
+  strictUser = await createUser(strict);
 });
 afterAll(() => t.close());
 
@@ -149,8 +154,8 @@ describe("PATCH errors", () => {
     ["junk after a value filter", 'emails[type eq "work"]x'],
     ["a value filter on a single-valued attribute", 'name[givenName eq "x"].familyName'],
     ["a three-level path", "name.givenName.more"],
-  ])("%s is 400 invalidPath", async (_, path) => {
-    expectScimError(await scim.patch(`/Users/${user.id}`, patchOp({ op: "replace", path, value: "x" })), 400, "invalidPath");
+  ])("%s is 400 invalidPath (unknown attributes: with the reject policy)", async (_, path) => {
+    expectScimError(await strict.patch(`/Users/${strictUser.id}`, patchOp({ op: "replace", path, value: "x" })), 400, "invalidPath");
   });
 
   test.each(["Remove", "remove"])("%s without a path is 400 noTarget", async (op) => {
@@ -209,11 +214,11 @@ describe("POST and PUT errors", () => {
     ["userName as an object", { userName: { value: "x" } }, "invalidValue"],
     ["active not a boolean", { userName: "u", active: "maybe" }, "invalidValue"],
     ["name as a string", { userName: "u", name: "Joy" }, "invalidValue"],
-    ["an unknown attribute", { userName: "u", favouriteColour: "blue" }, "invalidSyntax"],
-    ["an unknown sub-attribute", { userName: "u", name: { nickname: "x" } }, "invalidSyntax"],
-  ])("POST with %s is 400 %s", async (_, body, scimType) => {
+    ["an unknown attribute (reject policy)", { userName: "u", favouriteColour: "blue" }, "invalidSyntax"],
+    ["an unknown sub-attribute (reject policy)", { userName: "u", name: { nickname: "x" } }, "invalidSyntax"],
+  ])("POST with %s is 400 %s", async (what, body, scimType) => {
     const b = { ...body, ...(typeof (body as any).userName === "string" && (body as any).userName ? { userName: unique() } : {}) };
-    expectScimError(await scim.post("/Users", b), 400, scimType);
+    expectScimError(await (what.includes("reject policy") ? strict : scim).post("/Users", b), 400, scimType);
   });
 
   test("PUT with a wrong type is 400 invalidValue and changes nothing", async () => {

@@ -231,7 +231,7 @@ describe("PATCH /Users/{id}", () => {
     const created = await createUser(scim);
     const failed = await scim.patch(
       `/Users/${created.id}`,
-      patchOp({ op: "replace", path: "displayName", value: "changed" }, { op: "replace", path: "noSuchAttribute", value: "x" }),
+      patchOp({ op: "replace", path: "displayName", value: "changed" }, { op: "replace", path: "name.givenName.more", value: "x" }),
     );
     expectScimError(failed, 400, "invalidPath");
     expect((await scim.get(`/Users/${created.id}`)).body).toEqual(created);

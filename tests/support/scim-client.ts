@@ -60,7 +60,8 @@ export interface TestHost {
   host: LocalHost;
   scimUrl: string;
   service: Service;
-  newTenant(): Promise<ScimClient>;
+  /** A fresh tenant with its own static token; with `policy`, that schema policy is stored for it first. */
+  newTenant(options?: { policy?: unknown }): Promise<ScimClient>;
   /** Another instance on the same settings (same table and credentials, its own in-memory state). */
   sibling(): Promise<TestHost>;
   /** Captures auth log lines (parsed) until stop() is called. */
@@ -98,8 +99,9 @@ async function startHost(config: Config, options: Pick<ServiceOptions, "secretCl
     scimUrl,
     service,
     sibling: () => startHost(config, options),
-    newTenant: async () => {
+    newTenant: async (o = {}) => {
       const tenant = `t-${randomUUID().slice(0, 8)}`;
+      if (o.policy !== undefined) await (await service.store.settings(tenant)).put("policy", JSON.stringify(o.policy));
       const { token } = await createStaticToken(service.credentials, { tenant, label: "test" });
       return new ScimClient(scimUrl, token, tenant);
     },

@@ -5,10 +5,10 @@
 // updates-attributes-with-a-nested-value-object) expanded into one operation per path, and ""/null
 // values as removals (clears-attributes-with-empty-strings-lowercase, clears-attributes-with-nulls-capitalised).
 // Pure: no I/O.
-import { ResourceType, schemaUrn } from "../resource-types";
+import { ResourceType, resolveAttribute, schemaUrn } from "../resource-types";
 import { RawPatchOperation } from "../validate";
 import { ScimError } from "../errors";
-import { isObject } from "../coerce";
+import { UnknownAttributes, isObject } from "../coerce";
 import { PatchPath, parsePatchPath } from "./path";
 
 export type PatchVerb = "add" | "remove" | "replace";
@@ -21,41 +21,51 @@ export interface PatchOperation {
 
 const VERBS = new Set<PatchVerb>(["add", "remove", "replace"]);
 
-export function normalizeOperations(type: ResourceType, raw: RawPatchOperation[]): PatchOperation[] {
+/**
+ * With an `unknown` sink, an operation whose path names no attribute of the type (a mapping the tenant's
+ * schema does not have) is left out and reported by name; without one it is a 400 invalidPath.
+ */
+export function normalizeOperations(type: ResourceType, raw: RawPatchOperation[], unknown?: UnknownAttributes): PatchOperation[] {
   const out: PatchOperation[] = [];
   raw.forEach((operation, index) => {
     const op = operation.op.toLowerCase() as PatchVerb;
     if (!VERBS.has(op)) throw ScimError.invalidSyntax(`Operations[${index}].op '${operation.op}' is not add, remove or replace.`);
     const path = typeof operation.path === "string" && operation.path.trim() !== "" ? operation.path : undefined;
     if (path !== undefined) {
-      push(out, withPath(type, op, path, operation.value));
+      push(out, withPath(type, op, path, operation.value, unknown));
       return;
     }
     if (op === "remove") throw ScimError.noTarget(`Operations[${index}]: remove needs a path.`);
     if (!isObject(operation.value)) throw ScimError.invalidValue(`Operations[${index}]: an ${op} without a path needs an object value.`);
-    for (const [key, value] of Object.entries(operation.value)) expandKey(type, op, key, value, out);
+    for (const [key, value] of Object.entries(operation.value)) expandKey(type, op, key, value, out, unknown);
   });
   return out;
 }
 
 /** One key of a path-less value object: an attribute path, or a schema URN holding attributes. */
-function expandKey(type: ResourceType, op: PatchVerb, key: string, value: unknown, out: PatchOperation[]): void {
+function expandKey(type: ResourceType, op: PatchVerb, key: string, value: unknown, out: PatchOperation[], unknown: UnknownAttributes | undefined): void {
   if (key.toLowerCase() === "schemas") return;
   const schema = key.toLowerCase().startsWith("urn:") ? schemaUrn(type, key) : undefined;
   if (schema) {
     if (!isObject(value)) throw ScimError.invalidValue(`'${key}' must be an object of attributes.`);
     const prefix = schema.id === type.schema.id ? "" : `${schema.id}:`;
-    for (const [name, v] of Object.entries(value)) push(out, withPath(type, op, prefix + name, v));
+    for (const [name, v] of Object.entries(value)) push(out, withPath(type, op, prefix + name, v, unknown));
     return;
   }
-  push(out, withPath(type, op, key, value));
+  push(out, withPath(type, op, key, value, unknown));
 }
 
 function push(out: PatchOperation[], operation: PatchOperation | undefined): void {
   if (operation) out.push(operation);
 }
 
-function withPath(type: ResourceType, op: PatchVerb, pathText: string, value: unknown): PatchOperation | undefined {
+function withPath(type: ResourceType, op: PatchVerb, pathText: string, value: unknown, unknown: UnknownAttributes | undefined): PatchOperation | undefined {
+  const base = pathText.split("[")[0]?.trim() ?? "";
+  const wellFormed = base.slice(base.lastIndexOf(":") + 1).split(".").length <= 2; // attr or attr.sub; anything deeper is invalidPath
+  if (unknown && wellFormed && !resolveAttribute(type, base)) {
+    unknown(base);
+    return undefined;
+  }
   const path = parsePatchPath(type, pathText);
   if (path.attr.mutability === "readOnly" || path.sub?.mutability === "readOnly") {
     throw ScimError.mutability(`'${pathText}' is read-only.`);
