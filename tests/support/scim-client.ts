@@ -64,6 +64,8 @@ export interface TestHost {
   newTenant(options?: { policy?: unknown }): Promise<ScimClient>;
   /** Another instance on the same settings (same table and credentials, its own in-memory state). */
   sibling(): Promise<TestHost>;
+  /** Captures the request log lines (parsed) until stop() is called. */
+  captureRequestLog(): { lines: Record<string, unknown>[]; raw: string[]; stop: () => void };
   /** Captures auth log lines (parsed) until stop() is called. */
   captureAuthLog(): { lines: Record<string, unknown>[]; raw: string[]; stop: () => void };
   close(): Promise<void>;
@@ -87,9 +89,10 @@ export async function startTestHost(settings: Environment = {}, options: Pick<Se
 async function startHost(config: Config, options: Pick<ServiceOptions, "secretClients">): Promise<TestHost> {
   // Auth failures are expected here: lines are dropped unless a test captures them.
   let capture: ((line: string) => void) | undefined;
+  let captureRequests: ((line: string) => void) | undefined;
   const service = createService(config, {
     ...options,
-    log: { info: () => undefined, error: (line) => console.error(line) },
+    log: { info: (line) => captureRequests?.(line), error: (line) => console.error(line) },
     authLog: (line) => capture?.(line),
   });
   const host = await startLocalHost(service.pipeline, { port: 0, maxBodyBytes: config.maxBodyBytes, onError: (line) => console.error(line) });
@@ -104,6 +107,16 @@ async function startHost(config: Config, options: Pick<ServiceOptions, "secretCl
       if (o.policy !== undefined) await (await service.store.settings(tenant)).put("policy", JSON.stringify(o.policy));
       const { token } = await createStaticToken(service.credentials, { tenant, label: "test" });
       return new ScimClient(scimUrl, token, tenant);
+    },
+    captureRequestLog: () => {
+      const raw: string[] = [];
+      const lines: Record<string, unknown>[] = [];
+      const previous = captureRequests;
+      captureRequests = (line) => {
+        raw.push(line);
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      };
+      return { lines, raw, stop: () => (captureRequests = previous) };
     },
     captureAuthLog: () => {
       const raw: string[] = [];
