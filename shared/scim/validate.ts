@@ -82,11 +82,12 @@ function resourceSchema(type: ResourceType): JsonSchema {
   return core;
 }
 
-const resourceValidators = new Map<string, ValidateFunction>();
+/** Keyed by the resource type itself, not its name: two types named User (other extensions) get their own validator. */
+const resourceValidators = new WeakMap<ResourceType, ValidateFunction>();
 
 function resourceValidator(type: ResourceType): ValidateFunction {
-  let validate = resourceValidators.get(type.name);
-  if (!validate) resourceValidators.set(type.name, (validate = compile(resourceSchema(type))));
+  let validate = resourceValidators.get(type);
+  if (!validate) resourceValidators.set(type, (validate = compile(resourceSchema(type))));
   return validate;
 }
 
