@@ -1,8 +1,10 @@
 // POST/PUT bodies to the stored shape: Entra's create shapes (§1.2), nulls and unknown schema URNs
-// tolerated (Q8), client meta/id ignored (Q9), string booleans (Q2), values stored as sent (Q13).
+// tolerated (Q8), client meta/id ignored (Q9), string booleans (Q2), values stored as sent (Q13), and
+// values of another JSON type refused with a detail naming the attribute (RFC 7643 §2.3).
 import { coerceResource } from "../../shared/scim/coerce";
 import { assertValidResource } from "../../shared/scim/validate";
 import { USER } from "../../shared/scim/resource-types";
+import { ScimError } from "../../shared/scim/errors";
 import { thrownScimError } from "./support";
 
 const CORE = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -143,4 +145,113 @@ test.each([
   ["the enterprise block as a string", { userName: "a", [ENT]: "x" }, "invalidSyntax"],
 ])("%s → 400 %s", (_, body, scimType) => {
   expect(thrownScimError(() => coerce(body))).toEqual({ status: 400, scimType });
+});
+
+describe("exact types: no value of another JSON type is converted (RFC 7643 §2.3)", () => {
+  const detail = (body: unknown) => {
+    try {
+      coerce(body);
+    } catch (e) {
+      if (e instanceof ScimError) return { status: e.status, scimType: e.scimType, detail: e.detail };
+      throw e;
+    }
+    throw new Error("expected a ScimError");
+  };
+
+  test.each([
+    ["nickName 5", { nickName: 5 }, "Attribute 'nickName' must be a string, got a number."],
+    ["externalId 1.2e29", { externalId: 1.2345678901234568e29 }, "Attribute 'externalId' must be a string, got a number."],
+    ["displayName true", { displayName: true }, "Attribute 'displayName' must be a string, got a boolean."],
+    ["name.givenName 5", { name: { givenName: 5 } }, "Attribute 'name.givenName' must be a string, got a number."],
+    ["emails as a bare number", { emails: 5 }, "Attribute 'emails' is multi-valued and must be an array, got a number."],
+    ["emails as a bare string", { emails: "a@example.com" }, "Attribute 'emails' is multi-valued and must be an array, got a string."],
+    ["emails as a single object", { emails: { value: "a@example.com" } }, "Attribute 'emails' is multi-valued and must be an array, got an object."],
+    ["emails holding bare strings", { emails: ["a@example.com"] }, "Every value of attribute 'emails' must be an object, got a string."],
+    ["emails holding null", { emails: [null] }, "Every value of attribute 'emails' must be an object, got null."],
+    ["emails[].value 5", { emails: [{ value: 5 }] }, "Attribute 'emails.value' must be a string, got a number."],
+    ["emails[].primary 1", { emails: [{ value: "a", primary: 1 }] }, "Attribute 'emails.primary' must be a boolean (true or false), got a number."],
+    ["active 1", { active: 1 }, "Attribute 'active' must be a boolean (true or false), got a number."],
+    ['active "yes"', { active: "yes" }, 'Attribute \'active\' must be a boolean (true or false), got a string other than "True" or "False".'],
+    ["profileUrl 5", { profileUrl: 5 }, "Attribute 'profileUrl' must be a URI string, got a number."],
+    [
+      "profileUrl with a space",
+      { profileUrl: "https://example.com/my profile" },
+      expect.stringMatching(/^Attribute 'profileUrl' must be a URI string, got a string that is not a URI/),
+    ],
+    ["photos[].value not a URI", { photos: [{ value: "photo of me" }] }, expect.stringMatching(/^Attribute 'photos.value' must be a URI string/)],
+    [
+      "x509Certificates[].value not base64",
+      { x509Certificates: [{ value: "-----BEGIN CERTIFICATE-----" }] },
+      expect.stringMatching(/^Attribute 'x509Certificates.value' must be a base64 string/),
+    ],
+    [
+      "manager as a number",
+      { [ENT]: { manager: 12 } },
+      `Attribute '${ENT}:manager' must be an object with "value" (the manager's id), or the id as a string, got a number.`,
+    ],
+    ["manager.value as a number", { [ENT]: { manager: { value: 12 } } }, `Attribute '${ENT}:manager.value' must be a string, got a number.`],
+    ["department as a number (extension block)", { [ENT]: { department: 5 } }, `Attribute '${ENT}:department' must be a string, got a number.`],
+    [
+      "employeeNumber as a number (flattened URN key)",
+      { [`${ENT}:employeeNumber`]: 701984 },
+      `Attribute '${ENT}:employeeNumber' must be a string, got a number.`,
+    ],
+    ["roles as a single object", { roles: { value: "Admin" } }, "Attribute 'roles' is multi-valued and must be an array, got an object."],
+  ])("%s → 400 invalidValue", (_, attrs, expected) => {
+    expect(detail({ userName: "a", ...attrs })).toEqual({ status: 400, scimType: "invalidValue", detail: expected });
+  });
+
+  test("userName 5 → 400 invalidValue", () => {
+    expect(detail({ userName: 5 })).toEqual({ status: 400, scimType: "invalidValue", detail: "Attribute 'userName' must be a string, got a number." });
+  });
+
+  test.each([
+    ["a string", "urn:ietf:params:scim:schemas:core:2.0:User", "got a string"],
+    ["an array holding a number", [5], "got an array holding a number"],
+    ["an array holding an object", [CORE, { urn: ENT }], "got an array holding an object"],
+    ["null", null, "got null"],
+  ])("schemas as %s → 400 invalidSyntax", (_, schemas, got) => {
+    expect(detail({ schemas, userName: "a" })).toEqual({
+      status: 400,
+      scimType: "invalidSyntax",
+      detail: `'schemas' must be an array of schema URN strings, ${got}.`,
+    });
+  });
+});
+
+describe("Entra's documented shapes stay accepted", () => {
+  test('Q2: active "TRUE" and "fALSE" in any case are booleans', () => {
+    expect(coerce({ userName: "a", active: "TRUE" }).active).toBe(true);
+    expect(coerce({ userName: "a", active: "fALSE" }).active).toBe(false);
+  });
+
+  test("Q6: manager as a bare id, as {value}, and as a one-element [{$ref, value}] array", () => {
+    const stored = { userName: "a", [ENT]: { manager: { value: "m1" } } };
+    expect(coerce({ userName: "a", [ENT]: { manager: "m1" } })).toEqual(stored);
+    expect(coerce({ userName: "a", [ENT]: { manager: { value: "m1" } } })).toEqual(stored);
+    expect(coerce({ userName: "a", [ENT]: { manager: [{ $ref: "http://.../scim/Users/m1", value: "m1" }] } })).toEqual({
+      userName: "a",
+      [ENT]: { manager: { $ref: "http://.../scim/Users/m1", value: "m1" } },
+    });
+  });
+
+  test("Q8: unknown URNs in schemas[] are ignored, null attributes are not provided", () => {
+    expect(
+      coerce({ schemas: [CORE, "urn:ietf:params:scim:schemas:extension:enterprise:2.0User", "http://example.com/x"], userName: "a", title: null }),
+    ).toEqual({ userName: "a" });
+  });
+
+  test("Q9: meta and roles: [] in a POST are accepted and leave nothing behind", () => {
+    expect(coerce({ userName: "a", meta: { resourceType: "User" }, roles: [] })).toEqual({ userName: "a" });
+  });
+
+  test("Q20: a role whose value is stringified JSON is unpacked", () => {
+    expect(coerce({ userName: "a", roles: [{ value: '{"id":"r1","value":"Admin","displayName":"Administrator"}' }] }).roles).toEqual([
+      { value: "Admin", display: "Administrator" },
+    ]);
+  });
+
+  test('Q14: "" is no value for every attribute type, including booleans and complex ones', () => {
+    expect(coerce({ userName: "a", active: "", name: "", emails: "", [ENT]: { manager: "" } })).toEqual({ userName: "a" });
+  });
 });

@@ -1,6 +1,7 @@
 // Both Entra PATCH dialects normalise to the same operations: capitalised ops (Q1), path-less value
 // objects keyed by dotted and URN paths or nested objects (Q3), ""/null as removal (Q6, Q14),
-// read-only targets refused (RFC 7644 §3.5.2), remove without a path refused (noTarget).
+// read-only targets refused (RFC 7644 §3.5.2), remove without a path refused (noTarget), add/replace
+// without a value refused (invalidValue), a whole extension URN as the path expanded into its attributes.
 import { normalizeOperations, PatchOperation } from "../../shared/scim/patch/entra-dialect";
 import { USER } from "../../shared/scim/resource-types";
 import { RawPatchOperation } from "../../shared/scim/validate";
@@ -117,5 +118,79 @@ describe("refusals", () => {
 
   test("password is accepted and dropped (writeOnly, never stored)", () => {
     expect(normalize({ op: "replace", path: "password", value: "hunter2" })).toEqual([]);
+  });
+});
+
+describe("add and replace need a value (RFC 7644 §3.5.2.1, §3.5.2.3)", () => {
+  test.each(["add", "Add", "replace", "Replace"])("%s with a path and no value is 400 invalidValue, not a removal", (op) => {
+    expect(thrownScimError(() => normalize({ op, path: "displayName" }))).toEqual({ status: 400, scimType: "invalidValue" });
+  });
+
+  test("the detail names the operation and the attribute", () => {
+    try {
+      normalize({ op: "replace", path: "title", value: "x" }, { op: "add", path: "displayName" });
+      throw new Error("expected a ScimError");
+    } catch (e) {
+      expect((e as Error).message).toBe(`Operations[1]: 'add' of 'displayName' needs a "value"; to clear the attribute, use "remove".`);
+    }
+  });
+
+  test("remove needs none", () => {
+    expect(normalize({ op: "remove", path: "displayName" })).toEqual([{ op: "remove", path: "displayName" }]);
+  });
+});
+
+describe("a whole extension URN as the path", () => {
+  test.each(["replace", "add", "Replace", "Add"])("%s with an object sets each attribute as if it had its own path", (op) => {
+    const ops = normalize({ op, path: ENT, value: { department: "X", manager: { value: "m1" } } });
+    expect(ops).toEqual([
+      { op: op.toLowerCase(), path: `${ENT}:department`, value: "X" },
+      { op: op.toLowerCase(), path: `${ENT}:manager`, value: { value: "m1" } },
+    ]);
+  });
+
+  test("the URN is matched case-insensitively", () => {
+    expect(normalize({ op: "replace", path: ENT.toUpperCase(), value: { department: "X" } })).toEqual([
+      { op: "replace", path: `${ENT}:department`, value: "X" },
+    ]);
+  });
+
+  test("remove removes the whole block", () => {
+    const [op] = normalizeOperations(USER, [{ op: "remove", path: ENT }]);
+    expect(op?.op).toBe("remove");
+    expect(op?.path.attr.name).toBe(ENT);
+    expect(op?.path.extension).toBeUndefined();
+  });
+
+  test.each([null, ""])("replace with %j removes the whole block (Q14)", (value) => {
+    expect(normalize({ op: "replace", path: ENT, value })).toEqual([{ op: "remove", path: ENT }]);
+  });
+
+  test("the core schema URN as a path sets top-level attributes", () => {
+    expect(normalize({ op: "replace", path: "urn:ietf:params:scim:schemas:core:2.0:User", value: { displayName: "D" } })).toEqual([
+      { op: "replace", path: "displayName", value: "D" },
+    ]);
+  });
+
+  test.each([
+    ["a non-object value", { op: "replace", path: ENT, value: "Sales" }, "invalidValue"],
+    ["an array value", { op: "add", path: ENT, value: [{ department: "X" }] }, "invalidValue"],
+    ["no value", { op: "replace", path: ENT }, "invalidValue"],
+    ["an unknown attribute inside", { op: "replace", path: ENT, value: { nope: "x" } }, "invalidPath"],
+    ["a read-only sub-attribute inside", { op: "replace", path: ENT, value: { "manager.displayName": "Boss" } }, "mutability"],
+    ["remove with a value", { op: "remove", path: ENT, value: { department: "X" } }, "invalidValue"],
+    ["remove of the core schema", { op: "remove", path: "urn:ietf:params:scim:schemas:core:2.0:User" }, "invalidPath"],
+  ])("%s → 400 %s", (_, op, scimType) => {
+    expect(thrownScimError(() => normalize(op as RawPatchOperation))).toEqual({ status: 400, scimType });
+  });
+});
+
+describe("schemas inside a path-less value object", () => {
+  test.each([
+    ["a string", "urn:x"],
+    ["an array holding a number", [5]],
+    ["null", null],
+  ])("as %s is 400 invalidSyntax", (_, schemas) => {
+    expect(thrownScimError(() => normalize({ op: "replace", value: { schemas, nickName: "Babs" } }))).toEqual({ status: 400, scimType: "invalidSyntax" });
   });
 });

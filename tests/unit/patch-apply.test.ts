@@ -1,5 +1,6 @@
 // PATCH operations on a stored user (RFC 7644 §3.5.2 plus Entra's upserts Q4, add-as-replace Q7,
-// manager shapes Q6, stringified roles Q20), table-driven: before → operations → after.
+// manager shapes Q6, stringified roles Q20), table-driven: before → operations → after; a whole
+// extension URN as the path; values of another JSON type refused.
 import { normalizeOperations } from "../../shared/scim/patch/entra-dialect";
 import { applyOperations } from "../../shared/scim/patch/apply";
 import { USER } from "../../shared/scim/resource-types";
@@ -356,5 +357,96 @@ describe("refusals", () => {
 
   test("removing userName leaves an invalid user (required attribute): 400 invalidValue", () => {
     expect(thrownScimError(() => patch(base, { op: "remove", path: "userName" }))).toEqual({ status: 400, scimType: "invalidValue" });
+  });
+});
+
+describe("a whole extension URN as the path", () => {
+  const urnCases: Case[] = [
+    {
+      name: "replace with an object sets those attributes and leaves the others",
+      before: { ...base, [ENT]: { employeeNumber: "1", department: "Old" } },
+      ops: [{ op: "replace", path: ENT, value: { department: "X", manager: { value: MANAGER } } }],
+      after: { ...base, [ENT]: { employeeNumber: "1", department: "X", manager: { value: MANAGER } } },
+    },
+    {
+      name: "add creates the block when there is none",
+      ops: [{ op: "Add", path: ENT, value: { department: "X", manager: MANAGER } }],
+      after: { ...base, [ENT]: { department: "X", manager: { value: MANAGER } } },
+    },
+    {
+      name: '"" inside the object clears that attribute only (Q14)',
+      before: { ...base, [ENT]: { department: "Old", costCenter: "4130" } },
+      ops: [{ op: "replace", path: ENT, value: { department: "" } }],
+      after: { ...base, [ENT]: { costCenter: "4130" } },
+    },
+    {
+      name: "changing the manager through the block drops the old $ref, as on the manager path",
+      before: { ...base, [ENT]: { manager: { value: "old", $ref: "http://host/Users/old" } } },
+      ops: [{ op: "replace", path: ENT, value: { manager: { value: MANAGER } } }],
+      after: { ...base, [ENT]: { manager: { value: MANAGER } } },
+    },
+    {
+      name: "remove removes the whole block",
+      before: { ...base, [ENT]: { department: "X", manager: { value: MANAGER } } },
+      ops: [{ op: "remove", path: ENT }],
+      after: base,
+    },
+    {
+      name: "remove of a block that is not there is a no-op",
+      ops: [{ op: "Remove", path: ENT }],
+      after: base,
+    },
+    {
+      name: "replace with null removes the whole block (Q14)",
+      before: { ...base, [ENT]: { department: "X" } },
+      ops: [{ op: "replace", path: ENT, value: null }],
+      after: base,
+    },
+  ];
+
+  test.each(urnCases)("$name", ({ before, ops, after }) => {
+    expect(patch(before ?? base, ...ops)).toEqual(after);
+  });
+});
+
+describe("exact types in PATCH values", () => {
+  test.each([
+    ["nickName", 5, "Attribute 'nickName' must be a string, got a number."],
+    ["externalId", 1.2345678901234568e29, "Attribute 'externalId' must be a string, got a number."],
+    ["emails", 5, "Attribute 'emails' is multi-valued and must be an array, got a number."],
+    ["emails", { value: "a@example.com" }, "Attribute 'emails' is multi-valued and must be an array, got an object."],
+    ['emails[type eq "work"].value', 5, `Attribute 'emails[type eq "work"].value' must be a string, got a number.`],
+    ["name", { givenName: 5 }, "Attribute 'name.givenName' must be a string, got a number."],
+    ["name.givenName", true, "Attribute 'name.givenName' must be a string, got a boolean."],
+    ["active", "yes", 'Attribute \'active\' must be a boolean (true or false), got a string other than "True" or "False".'],
+    ["manager", 12, `Attribute 'manager' must be an object with "value" (the manager's id), or the id as a string, got a number.`],
+    [ENT, { department: 5 }, `Attribute '${ENT}:department' must be a string, got a number.`],
+    ["roles", [{ value: '{"id":"r1","value":7}' }], "Attribute 'roles.value' must be a string, got a number."],
+  ])("replace %s with %j is 400 invalidValue", (path, value, detail) => {
+    let error: unknown;
+    try {
+      patch(base, { op: "replace", path, value });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ status: 400, scimType: "invalidValue", detail });
+  });
+
+  test("the same values in a path-less value object (aadOptscim062020) are rejected alike", () => {
+    for (const value of [
+      { nickName: 5 },
+      { "name.givenName": 5 },
+      { name: { givenName: 5 } },
+      { emails: 5 },
+      { active: "yes" },
+      { [`${ENT}:department`]: 5 },
+      { [ENT]: { department: 5 } },
+    ]) {
+      expect(thrownScimError(() => patch(base, { op: "replace", value }))).toEqual({ status: 400, scimType: "invalidValue" });
+    }
+  });
+
+  test("an add without a value does not clear the attribute: 400 invalidValue", () => {
+    expect(thrownScimError(() => patch(base, { op: "add", path: "displayName" }))).toEqual({ status: 400, scimType: "invalidValue" });
   });
 });

@@ -2,14 +2,16 @@
 // aadOptscim062020): ops in any case (fixtures adds-members-with-lowercase-add,
 // replaces-work-email-and-family-name-with-capitalised-ops), path-less value objects keyed by attribute
 // paths or nested objects (updates-attributes-with-a-path-less-value-object,
-// updates-attributes-with-a-nested-value-object) expanded into one operation per path, and ""/null
-// values as removals (clears-attributes-with-empty-strings-lowercase, clears-attributes-with-nulls-capitalised).
-// Pure: no I/O.
+// updates-attributes-with-a-nested-value-object) expanded into one operation per path, a whole extension
+// URN as a path expanded the same way, and ""/null values as removals (clears-attributes-with-empty-strings-lowercase,
+// clears-attributes-with-nulls-capitalised). An add or replace without a value is 400, never a removal. Pure: no I/O.
 import { ResourceType, resolveAttribute, schemaUrn } from "../resource-types";
+import { SchemaDef } from "../schemas/attribute";
 import { RawPatchOperation } from "../validate";
 import { ScimError } from "../errors";
-import { UnknownAttributes, isObject } from "../coerce";
-import { PatchPath, parsePatchPath } from "./path";
+import { UnknownAttributes, assertSchemas, isObject } from "../coerce";
+import { jsonType } from "../data-types";
+import { PatchPath, extensionBlockPath, parsePatchPath } from "./path";
 
 export type PatchVerb = "add" | "remove" | "replace";
 
@@ -32,31 +34,65 @@ export function normalizeOperations(type: ResourceType, raw: RawPatchOperation[]
     if (!VERBS.has(op)) throw ScimError.invalidSyntax(`Operations[${index}].op '${operation.op}' is not add, remove or replace.`);
     const path = typeof operation.path === "string" && operation.path.trim() !== "" ? operation.path : undefined;
     if (path !== undefined) {
-      push(out, withPath(type, op, path, operation.value, unknown));
+      // RFC 7644 §3.5.2.1/§3.5.2.3: add and replace MUST carry a value; a missing one never means "clear"
+      // (that is "" or null, Q14, or a remove).
+      if (op !== "remove" && operation.value === undefined) {
+        throw ScimError.invalidValue(`Operations[${index}]: '${operation.op}' of '${path}' needs a "value"; to clear the attribute, use "remove".`);
+      }
+      out.push(...operationsFor(type, op, path, operation.value, unknown));
       return;
     }
     if (op === "remove") throw ScimError.noTarget(`Operations[${index}]: remove needs a path.`);
-    if (!isObject(operation.value)) throw ScimError.invalidValue(`Operations[${index}]: an ${op} without a path needs an object value.`);
-    for (const [key, value] of Object.entries(operation.value)) expandKey(type, op, key, value, out, unknown);
+    if (!isObject(operation.value)) {
+      throw ScimError.invalidValue(`Operations[${index}]: an ${op} without a path needs an object value, got ${jsonType(operation.value)}.`);
+    }
+    for (const [key, value] of Object.entries(operation.value)) {
+      // Q3: a path-less value object's keys are attribute paths or schema URNs holding attributes.
+      if (key.toLowerCase() === "schemas") assertSchemas(value, `Operations[${index}].value.schemas`);
+      else out.push(...operationsFor(type, op, key, value, unknown));
+    }
   });
   return out;
 }
 
-/** One key of a path-less value object: an attribute path, or a schema URN holding attributes. */
-function expandKey(type: ResourceType, op: PatchVerb, key: string, value: unknown, out: PatchOperation[], unknown: UnknownAttributes | undefined): void {
-  if (key.toLowerCase() === "schemas") return;
-  const schema = key.toLowerCase().startsWith("urn:") ? schemaUrn(type, key) : undefined;
-  if (schema) {
-    if (!isObject(value)) throw ScimError.invalidValue(`'${key}' must be an object of attributes.`);
-    const prefix = schema.id === type.schema.id ? "" : `${schema.id}:`;
-    for (const [name, v] of Object.entries(value)) push(out, withPath(type, op, prefix + name, v, unknown));
-    return;
-  }
-  push(out, withPath(type, op, key, value, unknown));
+/** The operations of one path (or one key of a path-less value object): an attribute path, or a whole schema. */
+function operationsFor(type: ResourceType, op: PatchVerb, pathText: string, value: unknown, unknown: UnknownAttributes | undefined): PatchOperation[] {
+  const schema = pathText.trim().toLowerCase().startsWith("urn:") ? schemaUrn(type, pathText.trim()) : undefined;
+  if (schema) return wholeSchema(type, schema, op, pathText, value, unknown);
+  const operation = withPath(type, op, pathText, value, unknown);
+  return operation ? [operation] : [];
 }
 
-function push(out: PatchOperation[], operation: PatchOperation | undefined): void {
-  if (operation) out.push(operation);
+/**
+ * A whole schema URN as the target (`"path": "urn:…:enterprise:2.0:User"` with an object value, which
+ * several clients send, or the same URN as a key of a path-less value, Q3): add/replace set each
+ * attribute of the object, as if each had its own path, leaving the others unchanged (RFC 7644
+ * §3.5.2.3 on complex targets); remove, or "" / null (Q14), removes the whole extension block.
+ */
+function wholeSchema(
+  type: ResourceType,
+  schema: SchemaDef,
+  op: PatchVerb,
+  text: string,
+  value: unknown,
+  unknown: UnknownAttributes | undefined,
+): PatchOperation[] {
+  const core = schema.id === type.schema.id;
+  if (op === "remove" || value === null || value === "") {
+    if (core) throw ScimError.invalidPath(`'${text}' names the whole ${type.name}; ${op} needs an attribute path.`);
+    if (op === "remove" && value !== undefined) throw ScimError.invalidValue(`'${text}': removing a whole extension takes no "value".`);
+    return [{ op: "remove", path: extensionBlockPath(schema, text) }];
+  }
+  if (!isObject(value)) throw ScimError.invalidValue(`'${text}' must be an object of ${schema.name} attributes, got ${jsonType(value)}.`);
+  const prefix = core ? "" : `${schema.id}:`;
+  return Object.entries(value).flatMap(([name, v]) => {
+    if (name.toLowerCase() === "schemas") {
+      assertSchemas(v, `${text}.schemas`);
+      return [];
+    }
+    const operation = withPath(type, op, prefix + name, v, unknown);
+    return operation ? [operation] : [];
+  });
 }
 
 function withPath(type: ResourceType, op: PatchVerb, pathText: string, value: unknown, unknown: UnknownAttributes | undefined): PatchOperation | undefined {

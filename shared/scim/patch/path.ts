@@ -1,7 +1,7 @@
 // PATCH paths (RFC 7644 §3.5.2): attrPath, attrPath.sub, URN-qualified paths and valuePath[filter].sub.
 // Pure: no I/O.
 import { Filter as LibFilter } from "scim2-parse-filter";
-import { AttributeDef, findAttribute } from "../schemas/attribute";
+import { AttributeDef, SchemaDef, findAttribute } from "../schemas/attribute";
 import { ResourceType, resolveAttribute } from "../resource-types";
 import { compileElementFilter, parseFilterText } from "../filter";
 import { ScimError } from "../errors";
@@ -36,6 +36,27 @@ export function parsePatchPath(type: ResourceType, text: string): PatchPath {
   }
   const ast = parseFilterText(text.slice(open + 1, close));
   return { text, extension: found.extension, attr: found.attr, sub, filter: { ast, matches: compileElementFilter(found.attr, ast) } };
+}
+
+/**
+ * The path of a whole extension block (`urn:…:enterprise:2.0:User` as a PATCH path): a single-valued
+ * complex attribute named by the URN, at the top of the document, whose sub-attributes are the
+ * extension's attributes, so removing it removes the block.
+ */
+export function extensionBlockPath(schema: SchemaDef, text: string): PatchPath {
+  const attr: AttributeDef = {
+    name: schema.id,
+    type: "complex",
+    multiValued: false,
+    description: schema.description,
+    required: false,
+    caseExact: false,
+    mutability: "readWrite",
+    returned: "default",
+    uniqueness: "none",
+    subAttributes: schema.attributes,
+  };
+  return { text, attr };
 }
 
 /**
