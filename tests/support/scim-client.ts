@@ -71,6 +71,24 @@ export interface TestHost {
   close(): Promise<void>;
 }
 
+/** Log lines of one kind: dropped, unless a test captures them (parsed) until it stops. */
+class LogCapture {
+  private sink: ((line: string) => void) | undefined;
+  write(line: string): void {
+    this.sink?.(line);
+  }
+  capture(): { lines: Record<string, unknown>[]; raw: string[]; stop: () => void } {
+    const raw: string[] = [];
+    const lines: Record<string, unknown>[] = [];
+    const previous = this.sink;
+    this.sink = (line) => {
+      raw.push(line);
+      lines.push(JSON.parse(line) as Record<string, unknown>);
+    };
+    return { lines, raw, stop: () => (this.sink = previous) };
+  }
+}
+
 /** The settings every test host starts from: the run's Azurite, a credentials file of its own, a 1 s cache. */
 export function testEnvironment(overrides: Environment = {}): Environment {
   return {
@@ -87,13 +105,13 @@ export async function startTestHost(settings: Environment = {}, options: Pick<Se
 }
 
 async function startHost(config: Config, options: Pick<ServiceOptions, "secretClients">): Promise<TestHost> {
-  // Auth failures are expected here: lines are dropped unless a test captures them.
-  let capture: ((line: string) => void) | undefined;
-  let captureRequests: ((line: string) => void) | undefined;
+  // Auth failures and request lines are expected here: they are dropped unless a test captures them.
+  const authLog = new LogCapture();
+  const requestLog = new LogCapture();
   const service = createService(config, {
     ...options,
-    log: { info: (line) => captureRequests?.(line), error: (line) => console.error(line) },
-    authLog: (line) => capture?.(line),
+    log: { info: (line) => requestLog.write(line), error: (line) => console.error(line) },
+    authLog: (line) => authLog.write(line),
   });
   const host = await startLocalHost(service.pipeline, { port: 0, maxBodyBytes: config.maxBodyBytes, onError: (line) => console.error(line) });
   const scimUrl = `${host.url}/scim/v2`;
@@ -108,32 +126,8 @@ async function startHost(config: Config, options: Pick<ServiceOptions, "secretCl
       const { token } = await createStaticToken(service.credentials, { tenant, label: "test" });
       return new ScimClient(scimUrl, token, tenant);
     },
-    captureRequestLog: () => {
-      const raw: string[] = [];
-      const lines: Record<string, unknown>[] = [];
-      const previous = captureRequests;
-      captureRequests = (line) => {
-        raw.push(line);
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      };
-      return { lines, raw, stop: () => (captureRequests = previous) };
-    },
-    captureAuthLog: () => {
-      const raw: string[] = [];
-      const lines: Record<string, unknown>[] = [];
-      const previous = capture;
-      capture = (line) => {
-        raw.push(line);
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      };
-      return {
-        lines,
-        raw,
-        stop: () => {
-          capture = previous;
-        },
-      };
-    },
+    captureRequestLog: () => requestLog.capture(),
+    captureAuthLog: () => authLog.capture(),
     close: () => host.close(),
   };
 }
