@@ -1,7 +1,6 @@
-// The credential CLI: the command table (each command's positional and options, declared as data), the
-// strict parser (node:util parseArgs) and main(), which prints what to paste into Entra. Secrets are
-// printed once, or written to a Key Vault hand-over secret instead. Reads no environment: main gets its settings.
-import { parseArgs, ParseArgsConfig } from "node:util";
+// The credential CLI: the command table (each command's positional and options, declared as data; the
+// parser, usage and runner are command-line.ts) and what each command prints to paste into Entra. Secrets
+// are printed once, or written to a Key Vault hand-over secret instead. Reads no environment: main gets its settings.
 import type { Config } from "../shared/config";
 import type { CredentialStore } from "../shared/auth/credentials";
 import {
@@ -19,77 +18,25 @@ import { ClientSecretRecord, CredentialKind, CredentialRecord, EXPIRY_WARNING_DA
 import { expiringCredentials } from "../shared/auth/health";
 import { rotateSigningKey } from "../shared/auth/signing-keys";
 import type { Service } from "../shared/root";
+import { type Args, type CommandGroup, CommandLine, type CommandSpec as Spec, type Io, type Option, type Range, UsageError, flag, text } from "./command-line";
 
-export interface Io {
-  out(line: string): void;
-  err(line: string): void;
-}
-/** Bad command line: exit code 2, with the usage of the command. */
-export class UsageError extends Error {}
+export type { Io } from "./command-line";
+export { UsageError } from "./command-line";
 /** What the commands work on: the settings and the stores the composition root built from them. */
 export type Cli = Pick<Service, "config" | "credentials" | "signingKeyStore">;
-
-interface Range {
-  min: number;
-  max: number;
-}
-/** A boolean never takes a value; a string option takes the next word (or `--name=value`). */
-type Option = { type: "boolean" } | { type: "string"; value: string; required?: boolean; whole?: Range; footnote?: boolean };
-interface CommandSpec {
-  arg?: string;
-  options: Record<string, Option>;
-  run(a: Args, io: Io, cfg: Cli): Promise<number>;
-}
+type CommandSpec = Spec<Cli>;
 
 /** Static tokens have no gallery rule; ten years bounds a typo. */
 const TOKEN_DAYS: Range = { min: 1, max: 3650 };
 const REPORT_DAYS: Range = { min: 1, max: 3650 };
 
-const flag: Option = { type: "boolean" };
-const text = (value: string, required = false): Option => ({ type: "string", value, required });
-const days = (whole: Range): Option => ({ type: "string", value: "n", whole });
+const days = (whole: Range): Option => ({ type: "string", value: "n", whole: { min: whole.min, max: whole.max, unit: "days" } });
 const TENANT = { tenant: text("t", true) };
 const TENANT_FILTER = { tenant: text("t") };
 const HANDOVER = { "handover-secret": text("kv-name") };
 /** Listed once under the usage (footnote), not on every line that prints URLs. */
 const BASE_URL = { "base-url": { type: "string", value: "https://host", footnote: true } as Option };
 const JSON_OUT = { json: flag };
-
-/** A parsed command line; reading an option the command does not declare is a programming error. */
-class Args {
-  constructor(
-    private readonly command: string,
-    private readonly spec: CommandSpec,
-    private readonly values: Record<string, string | boolean | undefined>,
-    private readonly positional?: string,
-  ) {}
-  private declared(name: string): void {
-    if (!(name in this.spec.options)) throw new Error(`'${this.command}' reads --${name}, which it does not declare.`);
-  }
-  get arg(): string {
-    if (this.positional === undefined) throw new Error(`'${this.command}' declares no positional argument.`);
-    return this.positional;
-  }
-  str(name: string): string | undefined {
-    this.declared(name);
-    const v = this.values[name];
-    return typeof v === "string" ? v : undefined;
-  }
-  /** A required option (the parser has checked it is there). */
-  need(name: string): string {
-    const v = this.str(name);
-    if (v === undefined) throw new Error(`--${name} is not a required option of '${this.command}'.`);
-    return v;
-  }
-  int(name: string): number | undefined {
-    const v = this.str(name);
-    return v === undefined ? undefined : Number(v);
-  }
-  flag(name: string): boolean {
-    this.declared(name);
-    return this.values[name] === true;
-  }
-}
 
 function urls(a: Args, cfg: Cli) {
   const base = (a.str("base-url") ?? cfg.config.publicBaseUrl ?? "https://<function-app-host>").replace(/\/+$/, "");
@@ -200,7 +147,7 @@ async function listKind(a: Args, io: Io, cfg: Cli, kinds: CredentialKind[]) {
   return 0;
 }
 
-const GROUPS: { title: string; commands: Record<string, CommandSpec> }[] = [
+const GROUPS: CommandGroup<Cli>[] = [
   {
     title: `Static bearer tokens (pilot / non-gallery; --expires-in-days ${TOKEN_DAYS.min}–${TOKEN_DAYS.max}, default no expiry):`,
     commands: {
@@ -401,171 +348,28 @@ const GROUPS: { title: string; commands: Record<string, CommandSpec> }[] = [
   },
 ];
 
-const COMMANDS = new Map(GROUPS.flatMap((g) => Object.entries(g.commands)));
-const PROGRAM = "npm run credentials --";
-const WIDTH = 110;
-
-/** One command's synopsis after prefix, wrapped under its name: required options bare, optional ones in brackets. */
-function synopsis(prefix: string, name: string, spec: CommandSpec): string {
-  const words = spec.arg ? [`<${spec.arg}>`] : [];
-  for (const [option, o] of Object.entries(spec.options)) {
-    if (o.type === "boolean") words.push(`[--${option}]`);
-    else if (!o.footnote) words.push(o.required ? `--${option} <${o.value}>` : `[--${option} <${o.value}>]`);
-  }
-  const lines: string[] = [];
-  const hang = " ".repeat(prefix.length + name.length + 1);
-  let line = prefix + name;
-  for (const word of words) {
-    if (line.length + 1 + word.length > WIDTH) {
-      lines.push(line);
-      line = hang + word;
-    } else line += " " + word;
-  }
-  lines.push(line);
-  return lines.join("\n");
-}
-
 const takesBaseUrl = (spec: CommandSpec) => "base-url" in spec.options;
 const BASE_URL_NOTE = "--base-url <https://host> sets the URLs printed for Entra (default SCIM_PUBLIC_BASE_URL)";
+const storeLine = (cfg: Config) =>
+  `Store: ${cfg.keyVaultUri ? `Key Vault ${cfg.keyVaultUri}` : cfg.localCredentialsFile}. Revocation reaches every instance within ${cfg.credentialCacheSeconds} s.`;
+
+const CLI = new CommandLine<Cli>({
+  name: "npm run credentials --",
+  groups: GROUPS,
+  footer: (cli) => [
+    `${BASE_URL_NOTE};`,
+    `  taken by ${GROUPS.flatMap((g) => Object.entries(g.commands))
+      .filter(([, s]) => takesBaseUrl(s))
+      .map(([name]) => name)
+      .join(", ")}.`,
+    "Every command takes -h/--help.",
+    storeLine(cli.config),
+  ],
+  commandFooter: (cli, spec) => [...(takesBaseUrl(spec) ? [`${BASE_URL_NOTE}.`] : []), storeLine(cli.config)],
+});
 
 /** The whole usage, or one command's. */
-export function usage(cfg: Config, command?: string): string {
-  const store = `Store: ${cfg.keyVaultUri ? `Key Vault ${cfg.keyVaultUri}` : cfg.localCredentialsFile}. Revocation reaches every instance within ${cfg.credentialCacheSeconds} s.`;
-  const spec = command === undefined ? undefined : COMMANDS.get(command);
-  if (command !== undefined && spec) {
-    const group = GROUPS.find((g) => command in g.commands);
-    if (!group) throw new Error(`command '${command}' is in no group`);
-    return [synopsis(`Usage: ${PROGRAM} `, command, spec), group.title, ...(takesBaseUrl(spec) ? [`${BASE_URL_NOTE}.`] : []), store].join("\n");
-  }
-  const withBaseUrl = [...COMMANDS].filter(([, s]) => takesBaseUrl(s)).map(([name]) => name);
-  return [
-    `Usage: ${PROGRAM} <command> [options]`,
-    ...GROUPS.flatMap((g) => ["", g.title, ...Object.entries(g.commands).map(([name, s]) => synopsis("  ", name, s))]),
-    "",
-    `${BASE_URL_NOTE};`,
-    `  taken by ${withBaseUrl.join(", ")}.`,
-    "Every command takes -h/--help.",
-    store,
-  ].join("\n");
-}
-
-/** Levenshtein distance, for "did you mean". */
-function distance(a: string, b: string): number {
-  const at = (cells: number[], k: number) => cells[k] ?? Infinity; // every cell read is filled: 0 ≤ k ≤ b.length
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(at(prev, j) + 1, at(row, j - 1) + 1, at(prev, j - 1) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = row;
-  }
-  return at(prev, b.length);
-}
-
-function closest(word: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const c of candidates) {
-    const d = distance(word, c);
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  return bestDistance <= 2 && bestDistance < word.length / 2 ? best : undefined;
-}
-
-function parseOptions(spec: CommandSpec): NonNullable<ParseArgsConfig["options"]> {
-  return { ...Object.fromEntries(Object.entries(spec.options).map(([name, o]) => [name, { type: o.type }])), help: { type: "boolean", short: "h" } };
-}
-
-/** Strict parse of one command's arguments: unknown or repeated options, missing values and bad numbers are usage errors. */
-function parse(command: string, spec: CommandSpec, args: string[]): Args {
-  const options = parseOptions(spec);
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options, strict: true, allowPositionals: true, tokens: true });
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
-      // Name the option ourselves (Node's message is about positionals that start with '-').
-      const { tokens } = parseArgs({ args, options, strict: false, allowPositionals: true, tokens: true });
-      const unknown = tokens.find((t) => t.kind === "option" && !(t.name in options));
-      const raw = unknown?.kind === "option" ? unknown.rawName : args.find((x) => x.startsWith("-"));
-      if (raw === undefined) throw e;
-      const near = closest(raw.replace(/^-+/, "").replace(/=.*/, ""), Object.keys(spec.options));
-      throw new UsageError(`unknown option ${raw} for '${command}'${near ? ` (did you mean --${near}?)` : ""}.`);
-    }
-    if (code?.startsWith("ERR_PARSE_ARGS_")) throw new UsageError((e as Error).message.replace(/\n/g, " "));
-    throw e;
-  }
-  const seen = new Set<string>();
-  for (const t of parsed.tokens) {
-    if (t.kind !== "option") continue;
-    if (seen.has(t.name)) throw new UsageError(`${t.rawName} is given more than once.`);
-    seen.add(t.name);
-  }
-  const values = parsed.values as Record<string, string | boolean | undefined>;
-  for (const [name, o] of Object.entries(spec.options)) {
-    const v = values[name];
-    if (o.type !== "string") continue;
-    if (v === "") throw new UsageError(`--${name} needs a value.`);
-    if (v === undefined) {
-      if (o.required) throw new UsageError(`--${name} <${o.value}> is required.`);
-      continue;
-    }
-    if (o.whole && !(/^\d+$/.test(v as string) && Number(v) >= o.whole.min && Number(v) <= o.whole.max)) {
-      throw new UsageError(`--${name} must be a whole number of days from ${o.whole.min} to ${o.whole.max}, got '${v}'.`);
-    }
-  }
-  const wanted = spec.arg ? 1 : 0;
-  const extra = parsed.positionals[wanted];
-  if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'.`);
-  if (spec.arg && !parsed.positionals[0]) throw new UsageError(`<${spec.arg}> is required.`);
-  return new Args(command, spec, values, parsed.positionals[0]);
-}
-
-/** -h/--help anywhere before a `--` terminator. */
-const asksForHelp = (args: string[]) => (args.includes("--") ? args.slice(0, args.indexOf("--")) : args).some((x) => x === "--help" || x === "-h");
+export const usage = (cli: Cli, command?: string): string => CLI.usage(cli, command);
 
 /** Runs one command line; returns the process exit code (0 ok, 1 not found / refused, 2 usage). */
-export async function main(argv: string[], io: Io, cfg: Cli): Promise<number> {
-  const [first] = argv;
-  if (first === undefined) {
-    io.err(usage(cfg.config));
-    return 2;
-  }
-  if (["--help", "-h", "help"].includes(first)) {
-    io.out(usage(cfg.config));
-    return 0;
-  }
-  const command = [argv.slice(0, 2).join(" "), first].find((name) => COMMANDS.has(name));
-  const spec = command === undefined ? undefined : COMMANDS.get(command);
-  if (command === undefined || !spec) {
-    const typed = argv
-      .slice(0, 2)
-      .filter((w) => !w.startsWith("-"))
-      .join(" ");
-    const verbs = [...COMMANDS.keys()].filter((name) => name.startsWith(`${first} `));
-    const near = closest(typed, COMMANDS.keys());
-    io.err(
-      verbs.length
-        ? `error: '${first}' needs one of: ${verbs.join(", ")}${near ? ` (did you mean '${near}'?)` : ""}.`
-        : `error: unknown command '${typed}'${near ? ` (did you mean '${near}'?)` : ""}.`,
-    );
-    io.err(usage(cfg.config));
-    return 2;
-  }
-  const rest = argv.slice(command.split(" ").length);
-  if (asksForHelp(rest)) {
-    io.out(usage(cfg.config, command));
-    return 0;
-  }
-  try {
-    return await spec.run(parse(command, spec, rest), io, cfg);
-  } catch (e) {
-    io.err(`error: ${(e as Error).message}`);
-    if (!(e instanceof UsageError)) return 1;
-    io.err(usage(cfg.config, command));
-    return 2;
-  }
-}
+export const main = (argv: string[], io: Io, cli: Cli): Promise<number> => CLI.main(argv, io, cli);

@@ -1,0 +1,16 @@
+// Entry point of the tenant CLI: npm run tenant -- policy show|set|check|clear … (commands in
+// tenant-commands.ts). Wires argv, console and the service the composition root builds from the
+// environment; holds no command logic.
+import { createService, settingsFromEnvironment } from "../shared/root";
+import { Io, main } from "./tenant-commands";
+
+const io: Io = { out: (line) => console.log(line), err: (line) => console.error(line) };
+Promise.resolve()
+  .then(() => main(process.argv.slice(2), io, createService(settingsFromEnvironment())))
+  .then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
+      process.exit(1);
+    },
+  );
