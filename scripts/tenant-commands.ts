@@ -4,7 +4,7 @@
 // main gets the service; the policy is written through the store's settings rows.
 import { readFileSync } from "node:fs";
 import { type CustomType, type TenantPolicy, DEFAULT_POLICY, customExtensionUrn, parsePolicy } from "../shared/scim/policy";
-import { POLICY_SETTING } from "../shared/http/policies";
+import { POLICY_CACHE_SECONDS as CACHE_SECONDS, POLICY_SETTING } from "../shared/http/policies";
 import { TENANT as TENANT_KEY } from "../shared/auth/records";
 import type { Service } from "../shared/root";
 import { type Args, type CommandGroup, CommandLine, type Io, type Option, UsageError, flag, text } from "./command-line";
@@ -12,9 +12,6 @@ import { type Args, type CommandGroup, CommandLine, type Io, type Option, UsageE
 export type { Io } from "./command-line";
 /** What the commands work on: the settings (the deployment default) and the store. */
 export type Tenants = Pick<Service, "config" | "store">;
-
-/** The policy cache's lifetime on every instance (shared/http/policies.ts, PolicyCache). */
-const CACHE_SECONDS = 30;
 
 const KINDS = ["User", "Group"] as const;
 type Kind = (typeof KINDS)[number];

@@ -6,6 +6,8 @@ import { DEFAULT_POLICY, type TenantPolicy, type TenantTypes, parsePolicy, tenan
 import type { Store } from "../store";
 
 export const POLICY_SETTING = "policy";
+/** How long an instance keeps a tenant's policy: a change reaches every instance within it. */
+export const POLICY_CACHE_SECONDS = 30;
 
 export interface ResolvedPolicy {
   policy: TenantPolicy;
@@ -19,7 +21,7 @@ export class PolicyCache {
     private readonly store: Store,
     private readonly fallback: TenantPolicy = DEFAULT_POLICY,
     private readonly onInvalid: (tenant: string, reason: string) => void = () => undefined,
-    private readonly ttlMs = 30_000,
+    private readonly ttlMs = POLICY_CACHE_SECONDS * 1000,
   ) {}
 
   get(tenant: string): Promise<ResolvedPolicy> {
