@@ -48,7 +48,8 @@ export function resourceTypeResource(type: ResourceType, baseUrl: string): ScimO
     endpoint: type.endpoint,
     description: type.description,
     schema: type.schema.id,
-    schemaExtensions: type.extensions.map((e) => ({ schema: e.id, required: false })),
+    // Omitted when there are none (Group): RFC 7643 §2.5, an empty multi-valued attribute is unassigned.
+    ...(type.extensions.length > 0 ? { schemaExtensions: type.extensions.map((e) => ({ schema: e.id, required: false })) } : {}),
     meta: { resourceType: "ResourceType", location: `${baseUrl}/ResourceTypes/${type.name}` },
   };
 }
