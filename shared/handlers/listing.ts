@@ -1,11 +1,12 @@
-// GET /Users|/Groups and POST /.search: filter → query plan → candidates → page → projection.
+// GET /Users|/Groups and POST /{type}/.search: filter → query plan → candidates → page → projection; the
+// paging and ListResponse the root search (root-search.ts) shares.
 // Storage: an `eq` on id or an indexed attribute is a point read (two for groups), a membership `eq`
 // reads that resource's membership rows, anything else streams the tenant's own range once.
 import { ResourceType } from "../scim/resource-types";
 import { CompiledFilter, compileFilter } from "../scim/filter";
 import { QueryPlan, RELATION } from "../scim/query-plan";
 import { parsePaging, listResponse } from "../scim/list";
-import { parseProjection } from "../scim/project";
+import { Projection, parseProjection } from "../scim/project";
 import { render } from "../scim/resource";
 import { ScimObject } from "../scim/coerce";
 import { listResponseStream } from "../scim/stream";
@@ -34,29 +35,60 @@ export async function listResources(ctx: HandlerContext, type: ResourceType, sea
   const projection = parseProjection(type, search.attributes, search.excludedAttributes);
   const filterText = search.filter?.trim();
   const dir = await directoryOf(ctx);
-  const rows = storeOf(dir, type);
-  const first = paging.startIndex - 1;
+  const filter = filterText ? compileFilter(type, filterText) : undefined;
+  const { total, page } = await matchingPage(ctx, dir, type, filter, paging.startIndex - 1, paging.count);
+  return listReply(
+    ctx,
+    dir,
+    page.map((entity) => ({ type, entity, projection })),
+    total,
+    paging.startIndex,
+  );
+}
 
-  let total = 0;
-  let page: StoredEntity[] = [];
-  if (!filterText) {
-    // Pages follow RowKey (id) order, so they never overlap or skip; the count is a keys-only scan.
+/**
+ * One type's resources matching `filter` (all of them without one): how many, and those at positions
+ * [skip, skip + take) in id order. Without a filter: the ids keys-only (⌈n/1000⌉ round trips) for an exact
+ * count, then the page's rows as one RowKey range, so pages never overlap or skip. With one: the plan's
+ * candidates, each evaluated.
+ */
+export async function matchingPage(
+  ctx: HandlerContext,
+  dir: TenantDirectory,
+  type: ResourceType,
+  filter: CompiledFilter | undefined,
+  skip: number,
+  take: number,
+): Promise<{ total: number; page: StoredEntity[] }> {
+  const rows = storeOf(dir, type);
+  if (!filter) {
     const ids = await rows.ids();
-    total = ids.length;
-    page = paging.count > 0 ? await rows.getRange(ids.slice(first, first + paging.count)) : [];
-  } else {
-    const filter = compileFilter(type, filterText);
-    for await (const entity of candidates(dir, type, filter.plan)) {
-      if (!(await satisfies(ctx, dir, type, filter, entity))) continue;
-      if (total >= first && page.length < paging.count) page.push(entity);
-      total++;
-    }
+    return { total: ids.length, page: take > 0 ? await rows.getRange(ids.slice(skip, skip + take)) : [] };
   }
-  const resources = await Promise.all(page.map((e) => representation(ctx, dir, type, e, projection)));
+  let total = 0;
+  const page: StoredEntity[] = [];
+  for await (const entity of candidates(dir, type, filter.plan)) {
+    if (!(await satisfies(ctx, dir, type, filter, entity))) continue;
+    if (total >= skip && page.length < take) page.push(entity);
+    total++;
+  }
+  return { total, page };
+}
+
+/** One resource of a ListResponse, with the projection of its own type. */
+export interface ListedResource {
+  type: ResourceType;
+  entity: StoredEntity;
+  projection: Projection;
+}
+
+/** A ListResponse (RFC 7644 §3.4.2) of resources of one or more types; streamed when a group's members are in it. */
+export async function listReply(ctx: HandlerContext, dir: TenantDirectory, listed: ListedResource[], total: number, startIndex: number): Promise<ScimResponse> {
+  const resources = await Promise.all(listed.map((r) => representation(ctx, dir, r.type, r.entity, r.projection)));
   if (resources.some((r) => Symbol.asyncIterator in r)) {
-    return { status: 200, headers: {}, stream: listResponseStream(total, paging.startIndex, resources) };
+    return { status: 200, headers: {}, stream: listResponseStream(total, startIndex, resources) };
   }
-  return ok(listResponse(resources as ScimObject[], total, paging.startIndex));
+  return ok(listResponse(resources as ScimObject[], total, startIndex));
 }
 
 /** The resources a plan reads, in id order; the predicate decides which of them match. */

@@ -37,7 +37,8 @@ export function isRelated(dir: TenantDirectory, type: ResourceType, id: string, 
 
 /**
  * One resource in its response shape. Users: a plain object (their groups are few). Groups: a plain
- * object when members are not returned (no membership read), else a stream of JSON chunks.
+ * object when members are not returned (no membership read), else a stream of JSON chunks. A user in no
+ * group has no `groups`, a group without members no `members` (RFC 7643 §2.5), unless `emptyMembers`.
  */
 export async function representation(
   ctx: HandlerContext,
@@ -46,6 +47,7 @@ export async function representation(
   entity: StoredEntity,
   projection: Projection,
   knownMembers?: MemberRef[],
+  emptyMembers: "omit" | "empty" = "omit",
 ): Promise<ScimObject | AsyncIterable<string>> {
   const relation = RELATION[type.name];
   if (!returnsAttribute(type, projection, relation)) return project(type, render(type, ctx.baseUrl, entity), projection);
@@ -55,7 +57,7 @@ export async function representation(
   }
   const shaped = project(GROUP, render(GROUP, ctx.baseUrl, entity), projection);
   const members = knownMembers ?? dir.groups.members(entity.id);
-  return resourceWithStreamedArray(shaped, relation, shapedMembers(ctx, projection, members));
+  return resourceWithStreamedArray(shaped, relation, shapedMembers(ctx, projection, members), undefined, emptyMembers);
 }
 
 async function* shapedMembers(ctx: HandlerContext, projection: Projection, members: Iterable<MemberRef> | AsyncIterable<MemberRef>): AsyncIterable<ScimObject> {
@@ -71,7 +73,12 @@ export async function resourceReply(
   entity: StoredEntity,
   knownMembers?: MemberRef[],
 ): Promise<ScimResponse> {
-  const body = await representation(ctx, dir, type, entity, queryProjection(ctx, type), knownMembers);
+  // The one exception to omitting an empty member list: the 201 of POST /Groups answers `"members": []`,
+  // as in Microsoft's documented exchange that Entra is built against (§1.10 of the Entra reference;
+  // fixtures creates-group-with-adscim-schema-and-empty-members, creates-group-without-members-attribute).
+  // RFC 7643 §2.5 makes it the same state as no members, and it is of the group's own schema.
+  const emptyMembers = status === 201 && type === GROUP ? "empty" : "omit";
+  const body = await representation(ctx, dir, type, entity, queryProjection(ctx, type), knownMembers, emptyMembers);
   const headers: Record<string, string> = {
     ETag: versionTag(entity.version),
     ...(status === 201 ? { Location: resourceLocation(type, ctx.baseUrl, entity.id) } : {}),

@@ -3,6 +3,7 @@
 import * as users from "../handlers/users";
 import * as groups from "../handlers/groups";
 import * as discovery from "../handlers/discovery";
+import { searchAllResources } from "../handlers/root-search";
 import { healthCheck, oauthToken } from "../handlers/auth-routes";
 import { ScimError } from "../scim/errors";
 import type { Handler } from "../handlers/types";
@@ -51,6 +52,9 @@ const defined: Route[] = [
   { name: "replaceGroup", methods: ["PUT"], route: `${SCIM}/Groups/{id}`, auth: "scim", handler: groups.replaceGroup },
   { name: "patchGroup", methods: ["PATCH"], route: `${SCIM}/Groups/{id}`, auth: "scim", handler: groups.patchGroup },
   { name: "deleteGroup", methods: ["DELETE"], route: `${SCIM}/Groups/{id}`, auth: "scim", handler: groups.deleteGroup },
+
+  // A literal path, so it wins over the catch-all below on both hosts (route-match.ts).
+  { name: "searchAll", methods: ["POST"], route: `${SCIM}/.search`, auth: "scim", handler: searchAllResources },
 
   { name: "bulk", methods: ["POST"], route: `${SCIM}/Bulk`, auth: "scim", handler: notImplemented("/Bulk") },
   { name: "me", methods: ALL, route: `${SCIM}/Me`, auth: "scim", handler: notImplemented("/Me") },

@@ -1,6 +1,7 @@
-// Stored resource ⇄ SCIM representation: meta (created, lastModified, location, version). Pure: no I/O.
+// Stored resource ⇄ SCIM representation: meta (created, lastModified, location, version), unassigned
+// attributes left out. Pure: no I/O.
 import { ResourceType } from "./resource-types";
-import { ScimObject } from "./coerce";
+import { ScimObject, isObject } from "./coerce";
 
 export interface StoredResource {
   id: string;
@@ -17,10 +18,30 @@ export const versionTag = (version: string) => `W/"${version}"`;
 /** meta.location and the Location header of a resource. */
 export const resourceLocation = (type: ResourceType, baseUrl: string, id: string) => `${baseUrl}${type.endpoint}/${id}`;
 
+/**
+ * The assigned attributes of a document: RFC 7643 §2.5 makes null and an empty multi-valued attribute the
+ * same state as unassigned, and strict clients reject `"emails": []` or `"roles": []` where they expect
+ * the attribute absent. Writes never store them (coercion and PATCH drop them); this keeps any document
+ * stored otherwise from showing them.
+ */
+export function assigned(doc: ScimObject): ScimObject {
+  const out: ScimObject = {};
+  for (const [key, value] of Object.entries(doc)) {
+    if (value === null || value === undefined || (Array.isArray(value) && value.length === 0)) continue;
+    if (key.toLowerCase().startsWith("urn:") && isObject(value)) {
+      const block = assigned(value);
+      if (Object.keys(block).length > 0) out[key] = block;
+      continue;
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+/** The full SCIM representation: the assigned attributes, `id` and the complete `meta` (RFC 7643 §3.1). */
 export function render(type: ResourceType, baseUrl: string, stored: StoredResource, extra: ScimObject = {}): ScimObject {
   return {
-    ...stored.doc,
-    ...extra,
+    ...assigned({ ...stored.doc, ...extra }),
     id: stored.id,
     meta: {
       resourceType: type.name,

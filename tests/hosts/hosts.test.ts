@@ -96,8 +96,24 @@ describe.each([
     expect(reply.body.members.map((m: { value: string }) => m.value)).toEqual([member.body.id]);
   });
 
+  test("searches every resource type with POST /.search at the root, ahead of the catch-all", async () => {
+    const user = await scim.post("/Users", entraUser());
+    const group = await scim.post("/Groups", { schemas: [CORE_GROUP], displayName: `hosts ${Math.random()}`, members: [{ value: user.body.id }] });
+    const filter = `id eq "${user.body.id}" or id eq "${group.body.id}"`;
+    const reply = await send("POST", "/scim/v2/.search", {
+      body: JSON.stringify({ schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], filter }),
+    });
+    expect(reply.status).toBe(200);
+    expect(reply.headers["content-type"]).toMatch(/^application\/scim\+json/);
+    expect(reply.body.Resources.map((r: { id: string; meta: { resourceType: string } }) => [r.id, r.meta.resourceType])).toEqual([
+      [user.body.id, "User"],
+      [group.body.id, "Group"],
+    ]);
+  });
+
   test.each([
     ["an unknown route", "GET", "/scim/v2/Nope", undefined, 404],
+    ["GET on the root search", "GET", "/scim/v2/.search", undefined, 405],
     ["malformed JSON", "POST", "/scim/v2/Users", "{not json", 400],
     ["an unknown id", "GET", "/scim/v2/Users/not-an-id", undefined, 404],
   ])("answers %s with a SCIM error", async (_case, method, path, body, status) => {

@@ -8,6 +8,7 @@ const CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const SCHEMA_URN = "urn:ietf:params:scim:schemas:core:2.0:Schema";
 const RESOURCE_TYPE_URN = "urn:ietf:params:scim:schemas:core:2.0:ResourceType";
 const SPC_URN = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
+const LIMITS_URN = "urn:scim-functions:limits";
 
 let t: TestHost;
 let scim: ScimClient;
@@ -32,7 +33,7 @@ describe("/ServiceProviderConfig", () => {
     expectStatus(reply, 200);
     expect(reply.headers.get("content-type")).toMatch(/^application\/scim\+json/);
     expect(reply.body).toMatchObject({
-      schemas: [SPC_URN],
+      schemas: [SPC_URN, LIMITS_URN],
       patch: { supported: true },
       filter: { supported: true },
       etag: { supported: true },
@@ -44,6 +45,18 @@ describe("/ServiceProviderConfig", () => {
     expect(reply.body.authenticationSchemes.map((s: any) => s.type)).toContain("oauthbearertoken");
     expect(reply.body.meta).toMatchObject({ resourceType: "ServiceProviderConfig", location: `${t.scimUrl}/ServiceProviderConfig` });
     expectNoNulls(reply.body);
+  });
+
+  test("the request limits sit in an extension the document lists and /Schemas defines, and nothing else is outside the RFC's attributes", async () => {
+    const reply = await scim.get("/ServiceProviderConfig");
+    expect(reply.body[LIMITS_URN]).toEqual({ maxPayloadBytes: t.service.config.maxBodyBytes, maxPatchOperations: 1000 });
+    const rfc = ["schemas", "meta", "documentationUri", "patch", "bulk", "filter", "changePassword", "sort", "etag", "authenticationSchemes"];
+    expect(Object.keys(reply.body).filter((k) => !rfc.includes(k))).toEqual([LIMITS_URN]);
+    const limits = schemas.find((s) => s.id === LIMITS_URN);
+    expect(limits.attributes.map((a: any) => [a.name, a.type, a.multiValued, a.mutability])).toEqual([
+      ["maxPayloadBytes", "integer", false, "readOnly"],
+      ["maxPatchOperations", "integer", false, "readOnly"],
+    ]);
   });
 
   test("the advertised page size is the one /Users honours", async () => {
@@ -68,7 +81,29 @@ describe("/Schemas", () => {
     }
   });
 
-  test.each([CORE_USER, ENTERPRISE_USER, CORE_GROUP])("%s by id equals its list entry", async (id) => {
+  test("also defines the discovery documents' own schemas (RFC 7643 §8.7.2), each with the attributes RFC 7643 §5–7 give it", async () => {
+    const names = (id: string) => schemas.find((s) => s.id === id)?.attributes.map((a: any) => a.name);
+    expect(names(SPC_URN)).toEqual(["documentationUri", "patch", "bulk", "filter", "changePassword", "sort", "etag", "authenticationSchemes"]);
+    expect(names(RESOURCE_TYPE_URN)).toEqual(["name", "description", "endpoint", "schema", "schemaExtensions"]);
+    expect(names(SCHEMA_URN)).toEqual(["name", "description", "attributes"]);
+    const attributes = schemas.find((s) => s.id === SCHEMA_URN).attributes.find((a: any) => a.name === "attributes");
+    expect(attributes.subAttributes.map((a: any) => a.name)).toEqual([
+      "name",
+      "type",
+      "multiValued",
+      "description",
+      "required",
+      "canonicalValues",
+      "caseExact",
+      "mutability",
+      "returned",
+      "uniqueness",
+      "referenceTypes",
+      "subAttributes",
+    ]);
+  });
+
+  test.each([CORE_USER, ENTERPRISE_USER, CORE_GROUP, SPC_URN, RESOURCE_TYPE_URN, SCHEMA_URN, LIMITS_URN])("%s by id equals its list entry", async (id) => {
     const reply = await scim.get(`/Schemas/${id}`);
     expectStatus(reply, 200);
     expect(reply.body).toEqual(schemas.find((s) => s.id === id));
