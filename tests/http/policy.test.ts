@@ -208,6 +208,16 @@ describe("unknown attributes", () => {
     }
   });
 
+  test("in a path-less value object (aadOptscim062020) an unknown key is ignored and the rest applies", async () => {
+    const scim = await t.newTenant();
+    const user = await createUser(scim);
+    const reply = await scim.patch(`/Users/${user.id}`, patchOp({ op: "replace", value: { displayName: "Applied", favouriteColour: "ignored" } }));
+    expectStatus(reply, 200);
+    expect(reply.body.displayName).toBe("Applied");
+    expect(reply.body.favouriteColour).toBeUndefined();
+    expect(t.service.ignoredAttributes.of(scim.tenant)).toEqual({ favouriteColour: 1 });
+  });
+
   test("with unknownAttributes: reject they are 400, and nothing changes", async () => {
     const scim = await t.newTenant({ policy: { unknownAttributes: "reject" } });
     expectScimError(await scim.post("/Users", entraUser({ favouriteColour: "blue" })), 400, "invalidSyntax");
