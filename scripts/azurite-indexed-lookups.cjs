@@ -88,8 +88,13 @@ if (written(Store.rollbackEntityChanges, "tableBatchCollection.remove(doc);", "t
   // As Azurite's own: put back the entities a failed transaction changed or deleted.
   Store.rollbackEntityChanges = function (collection) {
     for (const entity of this.transactionRollbackTheseEntities) {
-      const copied = { PartitionKey: entity.PartitionKey, RowKey: entity.RowKey, properties: entity.properties,
-        lastModifiedTime: entity.lastModifiedTime, eTag: entity.eTag };
+      const copied = {
+        PartitionKey: entity.PartitionKey,
+        RowKey: entity.RowKey,
+        properties: entity.properties,
+        lastModifiedTime: entity.lastModifiedTime,
+        eTag: entity.eTag,
+      };
       const doc = collection.findOne({ PartitionKey: entity.PartitionKey, RowKey: entity.RowKey });
       if (doc) replaceInPlace(collection, doc, copied);
       else collection.insert(copied);
