@@ -1,0 +1,145 @@
+// Per-request overhead: GET /Users/{id} through the local host against a bare TableClient.getEntity of
+// the same rows, side by side on the same Azurite (a client built as the store builds its own), 8 in
+// flight each. The sides take turns in 1 s slices, so background load on the box weighs on all alike.
+// Everything runs in the bench's process, so the load client's CPU counts against the host: GET is
+// measured with a keep-alive node:http client (the lightest; the verdict's) and with fetch, as
+// BenchClient sends it (in Node 20, fetch costs more CPU per request than all of our own code).
+import http from "node:http";
+import { ROW, tenantPartition } from "../shared/store/keys";
+import { createTableClient } from "../shared/store/table";
+import { percentile } from "./harness";
+import { machineNotes, table } from "./report";
+import type { Scenario } from "./scenario";
+import { seededTenant } from "./users";
+
+const CONCURRENCY = 8;
+const ROWS = 1000;
+const SLICE_MS = 1000;
+const TARGET_RATIO = 0.8;
+
+interface Side {
+  label: string;
+  /** One request for the i-th pick; true when it was answered as expected. */
+  run: (i: number) => Promise<boolean>;
+  requests: number;
+  errors: number;
+  ms: number[];
+  seconds: number;
+  cpuMicros: number;
+}
+
+const side = (label: string, run: (i: number) => Promise<boolean>): Side => ({ label, run, requests: 0, errors: 0, ms: [], seconds: 0, cpuMicros: 0 });
+
+/** A GET over a keep-alive connection that reads and parses the body, as a client would. */
+function httpGetJson(agent: http.Agent, url: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { agent, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => {
+        try {
+          JSON.parse(Buffer.concat(chunks).toString("utf8"));
+          resolve(res.statusCode ?? 0);
+        } catch (e) {
+          reject(e instanceof Error ? e : new Error(String(e)));
+        }
+      });
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** CONCURRENCY loops of `s.run` for `ms`, counted into `s` (requests, errors, latencies, this process's CPU) when `record`. */
+async function slice(s: Side, ms: number, sequence: { next: number }, record = true): Promise<void> {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const deadline = started + ms;
+  let requests = 0;
+  let errors = 0;
+  const latencies: number[] = [];
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < deadline) {
+        const t = performance.now();
+        const ok = await s.run(sequence.next++).catch(() => false);
+        latencies.push(performance.now() - t);
+        requests++;
+        if (!ok) errors++;
+      }
+    }),
+  );
+  if (!record) return;
+  const used = process.cpuUsage(cpu);
+  s.seconds += (performance.now() - started) / 1000;
+  s.requests += requests;
+  s.errors += errors;
+  s.cpuMicros += used.user + used.system;
+  s.ms.push(...latencies);
+}
+
+export const overhead: Scenario = {
+  name: "overhead",
+  describe: "GET /Users/{id} through the local host vs a bare TableClient.getEntity of the same rows: req/s at concurrency 8, ratio (target ≥ 0.8×)",
+  async run({ bench, options, log }) {
+    const t = await seededTenant(bench, ROWS, log);
+    const ids = t.users.map((u) => u.id);
+    const pick = (i: number): string => ids[(i * 7919) % ids.length] ?? "";
+    // A TableClient built as the store builds its own (same settings, retry options and pipeline), on the same Azurite.
+    const client = createTableClient({ storageConnectionString: bench.connectionString, tableName: bench.service.config.tableName });
+    const partitionKey = tenantPartition(t.client.tenant.tenant);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+    const headers = { Authorization: `Bearer ${t.client.tenant.token}`, Accept: "application/scim+json" };
+    const bare = side("bare `TableClient.getEntity`", async (i) => (await client.getEntity(partitionKey, ROW.user + pick(i))).rowKey !== undefined);
+    const viaHttp = side(
+      "`GET /Users/{id}`, keep-alive node:http client",
+      async (i) => (await httpGetJson(agent, `${bench.scimUrl}/Users/${pick(i)}`, headers)) === 200,
+    );
+    const viaFetch = side("`GET /Users/{id}`, fetch (as BenchClient)", async (i) => (await t.client.call("GET", `/Users/${pick(i)}`)).status === 200);
+    const sides = [bare, viaHttp, viaFetch];
+    const sequence = { next: 0 };
+    try {
+      for (const s of sides) await slice(s, SLICE_MS, sequence, false); // warm-up (JIT, connections), not reported
+      const rounds = Math.max(1, Math.round((options.seconds * 1000) / SLICE_MS));
+      log(`overhead: ${sides.length} sides × ${rounds} slices of ${SLICE_MS} ms, ${CONCURRENCY} in flight, ${ROWS} rows`);
+      for (let r = 0; r < rounds; r++) for (const s of sides) await slice(s, SLICE_MS, sequence);
+    } finally {
+      agent.destroy();
+    }
+    const rps = (s: Side) => s.requests / s.seconds;
+    const cpuPerRequest = (s: Side) => s.cpuMicros / s.requests;
+    const rows = sides.map((s) => {
+      const sorted = [...s.ms].sort((a, b) => a - b);
+      return [
+        s.label,
+        s.requests,
+        s.errors,
+        rps(s).toFixed(0),
+        (rps(s) / rps(bare)).toFixed(2),
+        percentile(sorted, 50).toFixed(1),
+        percentile(sorted, 99).toFixed(1),
+        cpuPerRequest(s).toFixed(0),
+      ];
+    });
+    const verdict = (s: Side) => {
+      const ratio = rps(s) / rps(bare);
+      return `${s.label}: ${ratio.toFixed(2)}× the bare req/s → ${ratio >= TARGET_RATIO && s.errors === 0 && bare.errors === 0 ? "met" : "NOT met"} (target ≥ ${TARGET_RATIO}×, no errors)`;
+    };
+    return [
+      "## Per-request overhead: GET /Users/{id} vs a bare getEntity",
+      "",
+      machineNotes([
+        `${ROWS} users seeded through POST /Users, read at random by every side, ${CONCURRENCY} in flight, in ${SLICE_MS / 1000} s slices taken in turn (${bare.seconds.toFixed(0)} s per side) after an unreported warm-up slice`,
+        "bare: a TableClient built as the store builds its own (createTableClient, same settings); GET: through the local host (authentication, store, render, projection, log line)",
+        "the load client, the local host and the SDK share the bench process's one JavaScript thread; CPU per request is that process's user + system time over the requests answered",
+      ]),
+      "",
+      table(["Side", "Requests", "Errors", "req/s", "× bare", "p50 ms", "p99 ms", "CPU µs per request (bench process)"], rows),
+      "",
+      `- ${verdict(viaHttp)}`,
+      `- ${verdict(viaFetch)}; fetch's own cost is the load client's, not the host's`,
+      `- the host adds ${(cpuPerRequest(viaHttp) - cpuPerRequest(bare)).toFixed(0)} µs of CPU per request over the bare read (keep-alive client; both ends of the extra hop included)`,
+    ].join("\n");
+  },
+};
