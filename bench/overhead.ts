@@ -1,10 +1,16 @@
 // Per-request overhead: GET /Users/{id} through the local host against a bare TableClient.getEntity of
 // the same rows, side by side on the same Azurite (a client built as the store builds its own), 8 in
 // flight each. The sides take turns in 1 s slices, so background load on the box weighs on all alike.
-// Everything runs in the bench's process, so the load client's CPU counts against the host: GET is
-// measured with a keep-alive node:http client (the lightest; the verdict's) and with fetch, as
-// BenchClient sends it (in Node 20, fetch costs more CPU per request than all of our own code).
+// The verdict's side runs the host as it runs in production, in a process of its own (the built
+// `npm start` entry, pointed at the bench's Azurite), so the load client's CPU does not count against it;
+// the in-process sides show what the client and the host cost when they share one JavaScript thread
+// (a keep-alive node:http client, and fetch as BenchClient sends it — in Node 20 fetch costs more CPU per
+// request than all of our own code).
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
+import os from "node:os";
+import path from "node:path";
 import { ROW, tenantPartition } from "../shared/store/keys";
 import { createTableClient } from "../shared/store/table";
 import { percentile } from "./harness";
@@ -26,6 +32,50 @@ interface Side {
   ms: number[];
   seconds: number;
   cpuMicros: number;
+}
+
+/** The built `npm start` entry in a child process on the bench's storage and credentials, serving `tenant`. */
+async function hostProcess(
+  bench: { connectionString: string; credentialsFile: string },
+  tenant: string,
+): Promise<{ url: string; token: string; stop(): void }> {
+  const cwd = mkdtempSync(path.join(os.tmpdir(), "scim-bench-host-"));
+  const child = spawn(process.execPath, [path.join(__dirname, "../scripts/start.js")], {
+    cwd,
+    // Only what it needs: the settings are the bench's, not whatever this shell has.
+    env: {
+      SCIM_STORAGE_CONNECTION_STRING: bench.connectionString,
+      SCIM_LOCAL_CREDENTIALS_FILE: bench.credentialsFile,
+      SCIM_DEV_TENANT: tenant,
+      PORT: "0",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const stop = () => {
+    child.kill("SIGKILL");
+    rmSync(cwd, { recursive: true, force: true });
+  };
+  let out = "";
+  const ready = new Promise<{ url: string; token: string }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("the host process did not start within 30 s")), 30_000);
+    child.stdout.on("data", (d: Buffer) => {
+      if (out.length > 100_000) return; // the banner is long read; the request log lines that follow are not kept
+      out += d.toString();
+      const url = /Tenant URL:\s+(\S+)/.exec(out)?.[1];
+      const token = /Secret Token:\s+(\S+)/.exec(out)?.[1];
+      if (url && token) {
+        clearTimeout(timer);
+        resolve({ url, token });
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`the host process exited with ${String(code)}`)));
+  });
+  try {
+    return { ...(await ready), stop };
+  } catch (e) {
+    stop();
+    throw e;
+  }
 }
 
 const side = (label: string, run: (i: number) => Promise<boolean>): Side => ({ label, run, requests: 0, errors: 0, ms: [], seconds: 0, cpuMicros: 0 });
@@ -93,11 +143,22 @@ export const overhead: Scenario = {
     const headers = { Authorization: `Bearer ${t.client.tenant.token}`, Accept: "application/scim+json" };
     const bare = side("bare `TableClient.getEntity`", async (i) => (await client.getEntity(partitionKey, ROW.user + pick(i))).rowKey !== undefined);
     const viaHttp = side(
-      "`GET /Users/{id}`, keep-alive node:http client",
+      "`GET /Users/{id}`, keep-alive node:http client, host in the bench process",
       async (i) => (await httpGetJson(agent, `${bench.scimUrl}/Users/${pick(i)}`, headers)) === 200,
     );
-    const viaFetch = side("`GET /Users/{id}`, fetch (as BenchClient)", async (i) => (await t.client.call("GET", `/Users/${pick(i)}`)).status === 200);
-    const sides = [bare, viaHttp, viaFetch];
+    const viaFetch = side(
+      "`GET /Users/{id}`, fetch (as BenchClient), host in the bench process",
+      async (i) => (await t.client.call("GET", `/Users/${pick(i)}`)).status === 200,
+    );
+    const host = await hostProcess(
+      { connectionString: bench.connectionString, credentialsFile: bench.service.config.localCredentialsFile },
+      t.client.tenant.tenant,
+    );
+    const separate = side(
+      "`GET /Users/{id}`, keep-alive node:http client, host in its own process (as on Azure)",
+      async (i) => (await httpGetJson(agent, `${host.url}/Users/${pick(i)}`, { ...headers, Authorization: `Bearer ${host.token}` })) === 200,
+    );
+    const sides = [bare, separate, viaHttp, viaFetch];
     const sequence = { next: 0 };
     try {
       for (const s of sides) await slice(s, SLICE_MS, sequence, false); // warm-up (JIT, connections), not reported
@@ -106,6 +167,7 @@ export const overhead: Scenario = {
       for (let r = 0; r < rounds; r++) for (const s of sides) await slice(s, SLICE_MS, sequence);
     } finally {
       agent.destroy();
+      host.stop();
     }
     const rps = (s: Side) => s.requests / s.seconds;
     const cpuPerRequest = (s: Side) => s.cpuMicros / s.requests;
@@ -132,12 +194,14 @@ export const overhead: Scenario = {
       machineNotes([
         `${ROWS} users seeded through POST /Users, read at random by every side, ${CONCURRENCY} in flight, in ${SLICE_MS / 1000} s slices taken in turn (${bare.seconds.toFixed(0)} s per side) after an unreported warm-up slice`,
         "bare: a TableClient built as the store builds its own (createTableClient, same settings); GET: through the local host (authentication, store, render, projection, log line)",
-        "the load client, the local host and the SDK share the bench process's one JavaScript thread; CPU per request is that process's user + system time over the requests answered",
+        "own process: the built `npm start` entry on the same Azurite and credentials (the verdict: as on Azure, the host's thread serves requests only); in the bench process: the load client, the local host and the SDK share one JavaScript thread",
+        "CPU per request is the bench process's user + system time over the requests answered (for the own-process side: the client's share only)",
       ]),
       "",
       table(["Side", "Requests", "Errors", "req/s", "× bare", "p50 ms", "p99 ms", "CPU µs per request (bench process)"], rows),
       "",
-      `- ${verdict(viaHttp)}`,
+      `- ${verdict(separate)}`,
+      `- ${verdict(viaHttp)}; the client and the host share one thread here`,
       `- ${verdict(viaFetch)}; fetch's own cost is the load client's, not the host's`,
       `- the host adds ${(cpuPerRequest(viaHttp) - cpuPerRequest(bare)).toFixed(0)} µs of CPU per request over the bare read (keep-alive client; both ends of the extra hop included)`,
     ].join("\n");
