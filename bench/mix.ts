@@ -28,7 +28,11 @@ export interface MixResult {
   max: number;
   /** Open loop only: pairs that could not start on time because too many were still in flight. */
   late: number;
+  /** Latency by operation (p50 / p99 ms): the matching query, the create, the PATCH. */
+  operations: Record<Operation, { p50: number; p99: number; count: number }>;
 }
+
+export type Operation = "lookup" | "create" | "patch";
 
 const patches = (i: number): unknown[] =>
   [
@@ -46,10 +50,12 @@ const patches = (i: number): unknown[] =>
 export async function runMix(t: SeededTenant, options: MixOptions): Promise<MixResult> {
   const c = t.client;
   const latencies: number[] = [];
+  const byOperation: Record<Operation, number[]> = { lookup: [], create: [], patch: [] };
   let errors = 0;
   let sequence = 0;
-  const record = (status: number, expected: number[], ms: number) => {
+  const record = (operation: Operation, status: number, expected: number[], ms: number) => {
     latencies.push(ms);
+    byOperation[operation].push(ms);
     if (!expected.includes(status)) errors++;
   };
 
@@ -59,16 +65,16 @@ export async function runMix(t: SeededTenant, options: MixOptions): Promise<MixR
     if (i % 2 === 0) {
       const body = entraUser(t.newKey());
       const found = await c.call("GET", `/Users${filterQuery(`userName eq "${String(body.userName)}"`)}`);
-      record(found.status, [200], found.ms);
+      record("lookup", found.status, [200], found.ms);
       const created = await c.call("POST", "/Users", body);
-      record(created.status, [201], created.ms);
+      record("create", created.status, [201], created.ms);
     } else {
       const user = pick(t.users, i);
       const found = await c.call<{ Resources?: Array<{ id: string }> } | undefined>("GET", `/Users${filterQuery(`userName eq "${user.userName}"`)}`);
-      record(found.status, [200], found.ms);
+      record("lookup", found.status, [200], found.ms);
       const id = found.body?.Resources?.[0]?.id ?? user.id;
       const patched = await c.call("PATCH", `/Users/${id}`, { schemas: [PATCH_OP], Operations: patches(i) });
-      record(patched.status, [200, 204], patched.ms);
+      record("patch", patched.status, [200, 204], patched.ms);
     }
   };
 
@@ -114,5 +120,15 @@ export async function runMix(t: SeededTenant, options: MixOptions): Promise<MixR
     p99: percentile(sorted, 99),
     max: sorted[sorted.length - 1] ?? NaN,
     late,
+    operations: {
+      lookup: summary(byOperation.lookup),
+      create: summary(byOperation.create),
+      patch: summary(byOperation.patch),
+    },
   };
+}
+
+function summary(ms: number[]): { p50: number; p99: number; count: number } {
+  const sorted = [...ms].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), count: sorted.length };
 }

@@ -139,6 +139,20 @@ const usersMix: Scenario = {
       const ok = sustained.some((r) => r.users === size && r.rps >= TARGET_RPS && held(r));
       verdict.push(`target at ${size.toLocaleString("en")} users (≥ ${TARGET_RPS} req/s sustained, p99 < ${TARGET_P99_MS} ms): ${ok ? "met" : "NOT met"}`);
     }
+    // Each operation's latency in the closed loop, by size: a point operation must not slow down as the tenant grows.
+    const closed = results.filter((r) => r.mode === "closed");
+    const opRows = closed.map((r) => [
+      r.users.toLocaleString("en"),
+      ...(["lookup", "create", "patch"] as const).map((op) => `${ms(r.operations[op].p50)} / ${ms(r.operations[op].p99)}`),
+    ]);
+    const base = closed.find((r) => r.users === 10_000);
+    const largest = closed.reduce<MixResult | undefined>((a, r) => (!a || r.users > a.users ? r : a), undefined);
+    if (base && largest && largest.users > base.users) {
+      const ratio = largest.operations.patch.p50 / base.operations.patch.p50;
+      verdict.push(
+        `PATCH p50 at ${largest.users.toLocaleString("en")} users: ${ratio.toFixed(2)}× its p50 at 10,000 (p99 ${(largest.operations.patch.p99 / base.operations.patch.p99).toFixed(2)}×) → target ≤ 1.5×: ${ratio <= 1.5 ? "met" : "NOT met"}`,
+      );
+    }
     return [
       "## Users: Entra-like mix",
       "",
@@ -148,6 +162,10 @@ const usersMix: Scenario = {
       ]),
       "",
       table(["Users", "Load", "Seconds", "Requests", "Errors", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "Late starts"], rows),
+      "",
+      `Closed loop (${options.workers} workers), by operation, p50 / p99 ms:`,
+      "",
+      table(["Users", "filter userName eq", "POST /Users", "PATCH /Users/{id}"], opRows),
       "",
       ...verdict.map((v) => `- ${v}`),
     ].join("\n");
