@@ -11,6 +11,7 @@ import { OperationResult, measureOperations, medianMs, seededTenant, tripsText }
 import { MixResult, runMix } from "./mix";
 import { groupScenarios, groupTable } from "./groups";
 import { coldStart } from "./cold-start";
+import { entraSync } from "./entra-sync";
 
 const TARGET_RPS = 25;
 const TARGET_P99_MS = 600;
@@ -182,7 +183,7 @@ const groups: Scenario = {
   },
 };
 
-export const SCENARIOS: Scenario[] = [usersRoundTrips, usersMix, groups, coldStart];
+export const SCENARIOS: Scenario[] = [usersRoundTrips, usersMix, groups, coldStart, entraSync];
 
 export function parseArgs(argv: string[]): { options: RunOptions; only?: string[] } {
   const value = (name: string) => {
