@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { startAzurite, stopAzurite } from "../scripts/azurite";
 import { loadConfig } from "../shared/config";
 import { type Service, createService } from "../shared/root";
-import { startLocalHost } from "../shared/http/local-host";
+import { type LocalHost, startLocalHost } from "../shared/http/local-host";
 import { createStaticToken } from "../shared/auth/lifecycle";
 
 export interface Tenant {
@@ -15,34 +15,60 @@ export interface Tenant {
   token: string;
 }
 
-export interface Bench {
+export interface BenchHost {
   scimUrl: string;
   /** The service the local host runs (its store, for seeding that HTTP cannot do quickly). */
   service: Service;
+  newTenant(): Promise<Tenant>;
+}
+
+export interface Bench extends BenchHost {
   /** The Azurite connection string (for bare-SDK comparisons). */
   connectionString: string;
-  newTenant(): Promise<Tenant>;
+  /** The bench's settings lifting the request limits, so scenarios measure the server, not the limiter. */
+  unlimited: Record<string, string>;
+  /** A second host on the same storage with the default request limits (what Entra meets on Azure). */
+  withDefaultLimits(): Promise<BenchHost>;
   close(): Promise<void>;
 }
 
+/** Per-credential and per-source limits far above what one machine can send: the bench measures capacity. */
+const UNLIMITED = {
+  SCIM_CREDENTIAL_REQUESTS_PER_SECOND: "1000000",
+  SCIM_CREDENTIAL_BURST: "1000000",
+  SCIM_ANONYMOUS_REQUESTS_PER_SECOND: "1000000",
+  SCIM_ANONYMOUS_BURST: "1000000",
+};
+
 export async function startBench(): Promise<Bench> {
   const azurite = await startAzurite(); // in memory, --disableTelemetry, 127.0.0.1
-  const config = loadConfig({
+  const base = {
     SCIM_STORAGE_CONNECTION_STRING: azurite.connectionString,
     SCIM_LOCAL_CREDENTIALS_FILE: path.join(os.tmpdir(), `scim-bench-credentials-${randomUUID()}.json`),
-  });
-  const service = createService(config, { log: { info: () => undefined, error: (line) => console.error(line) } });
-  const host = await startLocalHost(service.pipeline, { port: 0, maxBodyBytes: config.maxBodyBytes, onError: (line) => console.error(line) });
+  };
+  const hosts: LocalHost[] = [];
+  const start = async (settings: Record<string, string>): Promise<BenchHost> => {
+    const config = loadConfig(settings);
+    const service = createService(config, { log: { info: () => undefined, error: (line) => console.error(line) } });
+    const host = await startLocalHost(service.pipeline, { port: 0, maxBodyBytes: config.maxBodyBytes, onError: (line) => console.error(line) });
+    hosts.push(host);
+    return {
+      scimUrl: `${host.url}/scim/v2`,
+      service,
+      newTenant: async () => {
+        const tenant = `bench-${randomUUID().slice(0, 8)}`;
+        return { tenant, token: (await createStaticToken(service.credentials, { tenant, label: "bench" })).token };
+      },
+    };
+  };
+  const main = await start({ ...base, ...UNLIMITED });
   return {
-    scimUrl: `${host.url}/scim/v2`,
-    service,
+    ...main,
     connectionString: azurite.connectionString,
-    newTenant: async () => {
-      const tenant = `bench-${randomUUID().slice(0, 8)}`;
-      return { tenant, token: (await createStaticToken(service.credentials, { tenant, label: "bench" })).token };
-    },
+    unlimited: UNLIMITED,
+    withDefaultLimits: () => start(base),
     close: async () => {
-      await host.close();
+      for (const host of hosts) await host.close();
       await stopAzurite(azurite.child);
     },
   };

@@ -36,7 +36,7 @@ interface Side {
 
 /** The built `npm start` entry in a child process on the bench's storage and credentials, serving `tenant`. */
 async function hostProcess(
-  bench: { connectionString: string; credentialsFile: string },
+  bench: { connectionString: string; credentialsFile: string; unlimited: Record<string, string> },
   tenant: string,
 ): Promise<{ url: string; token: string; stop(): void }> {
   const cwd = mkdtempSync(path.join(os.tmpdir(), "scim-bench-host-"));
@@ -48,6 +48,7 @@ async function hostProcess(
       SCIM_LOCAL_CREDENTIALS_FILE: bench.credentialsFile,
       SCIM_DEV_TENANT: tenant,
       PORT: "0",
+      ...bench.unlimited,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -151,7 +152,7 @@ export const overhead: Scenario = {
       async (i) => (await t.client.call("GET", `/Users/${pick(i)}`)).status === 200,
     );
     const host = await hostProcess(
-      { connectionString: bench.connectionString, credentialsFile: bench.service.config.localCredentialsFile },
+      { connectionString: bench.connectionString, credentialsFile: bench.service.config.localCredentialsFile, unlimited: bench.unlimited },
       t.client.tenant.tenant,
     );
     const separate = side(

@@ -12,6 +12,7 @@ import { MixResult, runMix } from "./mix";
 import { groupScenarios, groupTable } from "./groups";
 import { coldStart } from "./cold-start";
 import { overhead } from "./overhead";
+import { entraSync } from "./entra-sync";
 
 const TARGET_RPS = 25;
 const TARGET_P99_MS = 600;
@@ -201,7 +202,7 @@ const groups: Scenario = {
   },
 };
 
-export const SCENARIOS: Scenario[] = [usersRoundTrips, usersMix, groups, coldStart, overhead];
+export const SCENARIOS: Scenario[] = [usersRoundTrips, usersMix, groups, coldStart, overhead, entraSync];
 
 export function parseArgs(argv: string[]): { options: RunOptions; only?: string[] } {
   const value = (name: string) => {

@@ -7,8 +7,9 @@ import type { Route } from "../shared/http/routes";
 export function azureHandler(pipeline: Pipeline, route: Route) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const text = await request.text();
-    // On Azure the platform's front end sets X-Forwarded-For; the first entry is the client.
-    const sourceIp = request.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
+    // The worker sees no socket: the platform front end's X-Forwarded-For is all there is, and the
+    // pipeline uses it only where the settings say a front end sets it (SCIM_TRUST_FORWARDED_FOR).
+    const forwardedFor = request.headers.get("x-forwarded-for") ?? undefined;
     const response = await pipeline.handle(
       {
         method: request.method.toUpperCase(),
@@ -16,7 +17,7 @@ export function azureHandler(pipeline: Pipeline, route: Route) {
         header: (name) => request.headers.get(name),
         body: text === "" ? undefined : text,
         route: { route, params: { ...request.params } },
-        ...(sourceIp ? { sourceIp } : {}),
+        ...(forwardedFor ? { forwardedFor } : {}),
       },
       { info: (line) => context.log(line), error: (line) => context.error(line) },
     );

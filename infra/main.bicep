@@ -81,6 +81,26 @@ param authFailureWindowSeconds int = 60
 @minValue(1024)
 param maxBodyBytes int = 1048576
 
+@description('Requests per second (sustained) per authenticated credential and instance; past it requests wait, then get 429. 8x the gallery floor of 25 req/s per tenant (docs/architecture.md, Request limits).')
+@minValue(25)
+param credentialRequestsPerSecond int = 200
+
+@description('Requests a credential may send at once above its sustained rate, per instance.')
+@minValue(1)
+param credentialBurst int = 400
+
+@description('Requests per second per source address for traffic that proves no credential (anonymous routes, 401, 404), per instance.')
+@minValue(1)
+param anonymousRequestsPerSecond int = 10
+
+@minValue(1)
+param anonymousBurst int = 50
+
+@description('Longest a credential request waits in the instance for its budget before 429 (Entra times out at 60 s).')
+@minValue(0)
+@maxValue(30)
+param limitQueueSeconds int = 5
+
 @description('The tenant schema policy seeded at deployment (README "Schema policy"): required attributes, a custom extension, unknown attributes. A policy set with the CLI overrides it.')
 param tenantPolicy object = {}
 
@@ -209,6 +229,11 @@ module app 'modules/app.bicep' = {
     authFailureLimit: authFailureLimit
     authFailureWindowSeconds: authFailureWindowSeconds
     maxBodyBytes: maxBodyBytes
+    credentialRequestsPerSecond: credentialRequestsPerSecond
+    credentialBurst: credentialBurst
+    anonymousRequestsPerSecond: anonymousRequestsPerSecond
+    anonymousBurst: anonymousBurst
+    limitQueueSeconds: limitQueueSeconds
     tenantPolicy: tenantPolicy
     deployerPrincipalId: deployerPrincipalId
     deployerPrincipalType: deployerPrincipalType

@@ -18,6 +18,16 @@ export interface Config {
   authFailureLimit: number;
   authFailureWindowSeconds: number;
   maxBodyBytes: number;
+  /** Requests per second (sustained) and burst per authenticated credential, per instance; past them a request waits. */
+  credentialRequestsPerSecond: number;
+  credentialBurst: number;
+  /** Requests per second and burst per source address for traffic that proves no credential, per instance. */
+  anonymousRequestsPerSecond: number;
+  anonymousBurst: number;
+  /** Longest a credential's request waits for its budget before 429 (well inside Entra's 60 s timeout). */
+  limitQueueSeconds: number;
+  /** Take the client address from the platform's X-Forwarded-For (Azure Functions host only; the local host never does). */
+  trustForwardedFor: boolean;
   /** Public base URL (scheme + host) for meta.location, when a proxy hides the real host. */
   publicBaseUrl?: string;
   /** The schema policy (JSON) of tenants that have none stored: seeds a deployment's rules. */
@@ -45,6 +55,21 @@ function boundedInt(env: Environment, name: string, fallback: number, min: numbe
   return n;
 }
 
+function wholeNumber(env: Environment, name: string, fallback: number, max: number): number {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > max) throw new Error(`Setting ${name} must be a whole number from 0 to ${max}, got '${raw}'.`);
+  return n;
+}
+
+function flag(env: Environment, name: string, fallback: boolean): boolean {
+  const raw = text(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (raw !== "true" && raw !== "false") throw new Error(`Setting ${name} must be true or false, got '${raw}'.`);
+  return raw === "true";
+}
+
 export type Environment = Record<string, string | undefined>;
 
 export function loadConfig(env: Environment): Config {
@@ -62,6 +87,12 @@ export function loadConfig(env: Environment): Config {
     authFailureLimit: positiveInt(env, "SCIM_AUTH_FAILURE_LIMIT", 20),
     authFailureWindowSeconds: positiveInt(env, "SCIM_AUTH_FAILURE_WINDOW_SECONDS", 60),
     maxBodyBytes: positiveInt(env, "SCIM_MAX_BODY_BYTES", 1024 * 1024),
+    credentialRequestsPerSecond: positiveInt(env, "SCIM_CREDENTIAL_REQUESTS_PER_SECOND", 200),
+    credentialBurst: positiveInt(env, "SCIM_CREDENTIAL_BURST", 400),
+    anonymousRequestsPerSecond: positiveInt(env, "SCIM_ANONYMOUS_REQUESTS_PER_SECOND", 10),
+    anonymousBurst: positiveInt(env, "SCIM_ANONYMOUS_BURST", 50),
+    limitQueueSeconds: wholeNumber(env, "SCIM_LIMIT_QUEUE_SECONDS", 5, 30),
+    trustForwardedFor: flag(env, "SCIM_TRUST_FORWARDED_FOR", false),
     publicBaseUrl,
     managedIdentityClientId: text(env, "AZURE_CLIENT_ID"),
     defaultPolicy: text(env, "SCIM_DEFAULT_POLICY"),

@@ -1,6 +1,6 @@
 // The composition root: the one place that reads the environment and the one function that builds a
 // host's dependencies — settings, the store, credentials, signing keys, the token verifier's caches,
-// throttles, loggers and the pipeline. The Azure Functions entry point, the local host (npm start),
+// throttles, request limits, loggers and the pipeline. The Azure Functions entry point, the local host (npm start),
 // the CLIs, the tests and the bench each call createService once with their own settings.
 import { type Config, loadConfig } from "./config";
 import { AuthLog, type AuthLogSink } from "./auth/auth-log";
@@ -11,6 +11,7 @@ import { type SigningKeyStore, signingKeyStore } from "./auth/signing-keys";
 import { type Store, openStore } from "./store";
 import { IgnoredAttributes, type Logger, type Pipeline, createPipeline } from "./http/pipeline";
 import { PolicyCache } from "./http/policies";
+import { RequestLimits } from "./http/limits";
 import { DEFAULT_POLICY, parsePolicy } from "./scim/policy";
 
 /** The process environment, read here and nowhere else. */
@@ -45,6 +46,8 @@ export interface Service {
   /** Tenants' schema policies, cached ≤ 30 s (the CLI writes them through the store). */
   readonly policies: PolicyCache;
   readonly ignoredAttributes: IgnoredAttributes;
+  /** This host's request budgets per credential and per source (counts of delayed and refused requests). */
+  readonly limits: RequestLimits;
 }
 
 const consoleLog: Logger = { info: (line) => console.log(line), error: (line) => console.error(line) };
@@ -66,14 +69,17 @@ export function createService(config: Config, options: ServiceOptions = {}): Ser
     log.error(JSON.stringify({ event: "policy.invalid", tenant, reason })),
   );
   const ignoredAttributes = new IgnoredAttributes();
+  const limits = new RequestLimits(config);
   const pipeline = createPipeline({
     policies,
     ignoredAttributes,
     auth,
     store,
     maxBodyBytes: config.maxBodyBytes,
+    limits,
+    trustForwardedFor: config.trustForwardedFor,
     log,
     ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}),
   });
-  return { config, store, credentials, signingKeyStore: keys, auth, log, pipeline, policies, ignoredAttributes };
+  return { config, store, credentials, signingKeyStore: keys, auth, log, pipeline, policies, ignoredAttributes, limits };
 }

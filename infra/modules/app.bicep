@@ -43,6 +43,11 @@ param accessTokenMinutes int
 param authFailureLimit int
 param authFailureWindowSeconds int
 param maxBodyBytes int
+param credentialRequestsPerSecond int
+param credentialBurst int
+param anonymousRequestsPerSecond int
+param anonymousBurst int
+param limitQueueSeconds int
 param tenantPolicy object
 
 param deployerPrincipalId string
@@ -179,6 +184,13 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     SCIM_AUTH_FAILURE_LIMIT: string(authFailureLimit)
     SCIM_AUTH_FAILURE_WINDOW_SECONDS: string(authFailureWindowSeconds)
     SCIM_MAX_BODY_BYTES: string(maxBodyBytes)
+    SCIM_CREDENTIAL_REQUESTS_PER_SECOND: string(credentialRequestsPerSecond)
+    SCIM_CREDENTIAL_BURST: string(credentialBurst)
+    SCIM_ANONYMOUS_REQUESTS_PER_SECOND: string(anonymousRequestsPerSecond)
+    SCIM_ANONYMOUS_BURST: string(anonymousBurst)
+    SCIM_LIMIT_QUEUE_SECONDS: string(limitQueueSeconds)
+    // The platform front end appends the address it accepted the connection from to X-Forwarded-For.
+    SCIM_TRUST_FORWARDED_FOR: 'true'
     SCIM_DEFAULT_POLICY: empty(tenantPolicy) ? '' : string(tenantPolicy)
   }
 }

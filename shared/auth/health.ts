@@ -1,6 +1,7 @@
 // GET /health: reports credentials that expire within 30 days, because an expired one quarantines the
-// Entra job. Anonymous callers get counts only; a caller with a valid SCIM credential also gets its own
-// tenant's expiring credentials (id, kind, date). No secret, hash, tenant name or other tenant's data.
+// Entra job. Anonymous callers get the status alone; a caller with a valid SCIM credential also gets the
+// instance's counts and its own tenant's expiring credentials (id, kind, date). No secret, hash, other
+// tenant's name or other tenant's credential, ever.
 import type { AuthReply, AuthRequest } from "./transport";
 import { AuthContext } from "./auth-context";
 import { authenticateBearer } from "./bearer";
@@ -48,17 +49,15 @@ export async function health(req: AuthRequest, auth: AuthContext): Promise<AuthR
   const now = Date.now();
   const live = all.filter((s) => !s.revoked);
   const expiring = expiringCredentials(all, EXPIRY_WARNING_DAYS, now);
-  const body: Record<string, unknown> = {
-    status: expiring.length ? "attention" : "ok",
-    credentials: {
+  const body: Record<string, unknown> = { status: expiring.length ? "attention" : "ok" };
+  if (principal) {
+    const mine = new Set(all.filter((s) => s.tenant === principal.tenant).map((s) => s.id));
+    body.credentials = {
       active: live.filter((s) => !s.expiresAt || Date.parse(s.expiresAt) > now).length,
       expiringWithinDays: EXPIRY_WARNING_DAYS,
       expiring: expiring.length,
       expired: live.filter((s) => s.expiresAt && Date.parse(s.expiresAt) <= now).length,
-    },
-  };
-  if (principal) {
-    const mine = new Set(all.filter((s) => s.tenant === principal.tenant).map((s) => s.id));
+    };
     body.tenant = principal.tenant;
     body.expiringCredentials = expiring.filter((e) => mine.has(e.id));
   }

@@ -1,5 +1,5 @@
 // Outside the SCIM base: the OAuth token endpoint (errors per RFC 6749, client authentication inside)
-// and the credential-expiry check (anonymous counts; details for a caller with a valid credential).
+// and the credential-expiry check (the status for anyone; counts and details for a caller with a valid credential).
 import { issueToken } from "../auth/token-endpoint";
 import { health } from "../auth/health";
 import type { Handler } from "./types";

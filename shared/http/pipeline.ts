@@ -1,6 +1,6 @@
 // The one pipeline and error boundary, for both hosts. Per request, in order: route (the local host;
-// the Functions host has routed already) → request id → body limit → authentication → tenant context →
-// handler → error boundary → headers → one log line → the one serializer.
+// the Functions host has routed already) → request id → body limit → authentication → request limits →
+// tenant context → handler → error boundary → headers → one log line → the one serializer.
 import { randomUUID } from "node:crypto";
 import { ScimError } from "../scim/errors";
 import { authenticateBearer } from "../auth/bearer";
@@ -8,6 +8,7 @@ import type { AuthContext } from "../auth/auth-context";
 import type { Meter, Store, TenantDirectory } from "../store";
 import { SCIM_JSON, type HandlerContext, type ScimRequest, type ScimResponse, type TenantContext } from "../handlers/types";
 import { errorResponse } from "./respond";
+import { type RequestLimits, clientFromForwardedFor } from "./limits";
 import type { PolicyCache } from "./policies";
 import { type Route, routeMatcher } from "./routes";
 import { type WireResponse, toWire } from "./wire";
@@ -25,6 +26,10 @@ export interface PipelineDependencies {
   ignoredAttributes: IgnoredAttributes;
   /** Request body limit in bytes (413 beyond). */
   maxBodyBytes: number;
+  /** Per-credential and per-source request budgets of this host (shared/http/limits.ts). */
+  limits: RequestLimits;
+  /** Whether a host's forwarded-for header names the client (the platform front end on Azure sets it). */
+  trustForwardedFor: boolean;
   /** Scheme + host for meta.location when a proxy hides the real host. */
   publicBaseUrl?: string;
   log: Logger;
@@ -35,6 +40,8 @@ export interface IncomingRequest extends Omit<ScimRequest, "params"> {
   route?: { route: Route; params: Record<string, string> };
   /** The host stopped reading a body larger than the limit. */
   oversized?: boolean;
+  /** X-Forwarded-For as the Functions host received it; the source only when the settings trust it (the local host gives its socket's address instead). */
+  forwardedFor?: string;
 }
 
 /** Per tenant and attribute name: how many requests this instance saw carrying it, ignored. */
@@ -62,6 +69,8 @@ export function createPipeline(deps: PipelineDependencies): Pipeline {
 async function handle(deps: PipelineDependencies, incoming: IncomingRequest, log: Logger): Promise<WireResponse> {
   const started = Date.now();
   const requestId = sanitizeRequestId(incoming.header("x-request-id")) ?? randomUUID();
+  const sourceIp = incoming.sourceIp ?? (deps.trustForwardedFor ? clientFromForwardedFor(incoming.forwardedFor) : undefined);
+  let limited = false;
   let routeName = "unmatched";
   let tenantKey: string | undefined;
   let tenant: TenantContext | undefined;
@@ -71,14 +80,18 @@ async function handle(deps: PipelineDependencies, incoming: IncomingRequest, log
   try {
     const found = incoming.route ?? matchRoute(incoming);
     routeName = found.route.name;
-    const req: ScimRequest = { ...incoming, params: found.params };
+    const req: ScimRequest = { ...incoming, params: found.params, sourceIp };
     if (incoming.oversized || (req.body !== undefined && Buffer.byteLength(req.body, "utf8") > deps.maxBodyBytes)) {
       throw ScimError.payloadTooLarge(`The request body is larger than ${deps.maxBodyBytes} bytes.`);
     }
     // "optional": discovery answers anonymously with the base schemas, and for an authenticated tenant with its own.
     const authenticate = found.route.auth === "scim" || (found.route.auth === "optional" && req.header("authorization") !== null);
-    if (authenticate) {
-      const key = (await authenticateBearer(req, deps.auth)).tenant;
+    const principal = authenticate ? await authenticateBearer(req, deps.auth) : undefined;
+    limited = true;
+    const refused = principal ? await deps.limits.credential(principal.credentialId) : deps.limits.anonymous(sourceIp);
+    if (refused) throw refused;
+    if (principal) {
+      const key = principal.tenant;
       tenantKey = key;
       const { policy, types } = await deps.policies.get(key);
       tenant = {
@@ -106,7 +119,9 @@ async function handle(deps: PipelineDependencies, incoming: IncomingRequest, log
       },
     };
     response = await found.route.handler(ctx);
-  } catch (e) {
+  } catch (caught) {
+    // Refused before it proved a credential (401, 404, 405, 413): anonymous traffic, spending its source's budget.
+    const e = limited || !(caught instanceof ScimError && caught.status < 500) ? caught : (deps.limits.anonymous(sourceIp) ?? caught);
     const { response: r, unexpected } = errorResponse(e);
     response = r;
     if (unexpected) log.error(JSON.stringify({ requestId, route: routeName, error: e instanceof Error ? e.stack : String(e) }));
