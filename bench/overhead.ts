@@ -9,6 +9,7 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { ROW, tenantPartition } from "../shared/store/keys";
@@ -159,7 +160,25 @@ export const overhead: Scenario = {
       "`GET /Users/{id}`, keep-alive node:http client, host in its own process (as on Azure)",
       async (i) => (await httpGetJson(agent, `${host.url}/Users/${pick(i)}`, { ...headers, Authorization: `Bearer ${host.token}` })) === 200,
     );
-    const sides = [bare, separate, viaHttp, viaFetch];
+    // The floor of the in-process measurement: a node:http server with no SCIM code at all (no
+    // authentication, no render, no log) that reads the same entity and answers it as JSON.
+    const minimal = http.createServer((req, res) => {
+      const id = (req.url ?? "").split("/").pop() ?? "";
+      client.getEntity(partitionKey, ROW.user + id).then(
+        (entity) => {
+          const body = JSON.stringify(entity);
+          res.writeHead(200, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) }).end(body);
+        },
+        () => res.writeHead(500).end(),
+      );
+    });
+    await new Promise<void>((resolve) => minimal.listen(0, "127.0.0.1", resolve));
+    const minimalUrl = `http://127.0.0.1:${(minimal.address() as AddressInfo).port}`;
+    const floor = side(
+      "a node:http server with no SCIM code (getEntity, JSON), keep-alive client, in the bench process",
+      async (i) => (await httpGetJson(agent, `${minimalUrl}/${pick(i)}`, {})) === 200,
+    );
+    const sides = [bare, separate, viaHttp, floor, viaFetch];
     const sequence = { next: 0 };
     try {
       for (const s of sides) await slice(s, SLICE_MS, sequence, false); // warm-up (JIT, connections), not reported
@@ -169,6 +188,8 @@ export const overhead: Scenario = {
     } finally {
       agent.destroy();
       host.stop();
+      minimal.closeAllConnections();
+      minimal.close();
     }
     const rps = (s: Side) => s.requests / s.seconds;
     const cpuPerRequest = (s: Side) => s.cpuMicros / s.requests;
@@ -203,6 +224,7 @@ export const overhead: Scenario = {
       "",
       `- ${verdict(separate)}`,
       `- ${verdict(viaHttp)}; the client and the host share one thread here`,
+      `- the floor of that measurement, a server with no SCIM code on the same thread: ${(rps(floor) / rps(bare)).toFixed(2)}× the bare req/s; the host reaches ${(rps(viaHttp) / rps(floor)).toFixed(2)}× of that floor (the SCIM work itself: authentication, store, render, projection, headers, log line)`,
       `- ${verdict(viaFetch)}; fetch's own cost is the load client's, not the host's`,
       `- the host adds ${(cpuPerRequest(viaHttp) - cpuPerRequest(bare)).toFixed(0)} µs of CPU per request over the bare read (keep-alive client; both ends of the extra hop included)`,
     ].join("\n");
