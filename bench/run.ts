@@ -150,8 +150,10 @@ const usersMix: Scenario = {
     const largest = closed.reduce<MixResult | undefined>((a, r) => (!a || r.users > a.users ? r : a), undefined);
     if (base && largest && largest.users > base.users) {
       const ratio = largest.operations.patch.p50 / base.operations.patch.p50;
+      const lookupRatio = largest.operations.lookup.p50 / base.operations.lookup.p50;
       verdict.push(
         `PATCH p50 at ${largest.users.toLocaleString("en")} users: ${ratio.toFixed(2)}× its p50 at 10,000 (p99 ${(largest.operations.patch.p99 / base.operations.patch.p99).toFixed(2)}×) → target ≤ 1.5×: ${ratio <= 1.5 ? "met" : "NOT met"}`,
+        `the same growth for a point lookup (filter userName eq, one getEntity): ${lookupRatio.toFixed(2)}× — PATCH grows ${(ratio / lookupRatio).toFixed(2)}× as much as a point read does`,
       );
     }
     return [
