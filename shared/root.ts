@@ -12,6 +12,8 @@ import { type Store, openStore } from "./store";
 import { IgnoredAttributes, type Logger, type Pipeline, createPipeline } from "./http/pipeline";
 import { PolicyCache } from "./http/policies";
 import { DEFAULT_POLICY, parsePolicy } from "./scim/policy";
+import { type Telemetry, noTelemetry } from "./telemetry";
+import { azureMonitorTelemetry } from "./telemetry/azure-monitor";
 
 /** The process environment, read here and nowhere else. */
 export function settingsFromEnvironment(): Config {
@@ -31,6 +33,8 @@ export interface ServiceOptions {
   authLog?: AuthLogSink;
   /** How Key Vault clients are built (default: the SDK with the managed identity). */
   secretClients?: SecretClientFactory;
+  /** Where spans and metrics go (default: Application Insights when configured, else nowhere). */
+  telemetry?: Telemetry;
 }
 
 export interface Service {
@@ -45,6 +49,8 @@ export interface Service {
   /** Tenants' schema policies, cached ≤ 30 s (the CLI writes them through the store). */
   readonly policies: PolicyCache;
   readonly ignoredAttributes: IgnoredAttributes;
+  /** Spans and metrics; `shutdown()` exports what is buffered (a host stopping). */
+  readonly telemetry: Telemetry;
 }
 
 const consoleLog: Logger = { info: (line) => console.log(line), error: (line) => console.error(line) };
@@ -66,14 +72,25 @@ export function createService(config: Config, options: ServiceOptions = {}): Ser
     log.error(JSON.stringify({ event: "policy.invalid", tenant, reason })),
   );
   const ignoredAttributes = new IgnoredAttributes();
+  const telemetry = options.telemetry ?? telemetryFor(config, log);
   const pipeline = createPipeline({
     policies,
     ignoredAttributes,
+    telemetry,
     auth,
     store,
     maxBodyBytes: config.maxBodyBytes,
     log,
     ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}),
   });
-  return { config, store, credentials, signingKeyStore: keys, auth, log, pipeline, policies, ignoredAttributes };
+  return { config, store, credentials, signingKeyStore: keys, auth, log, pipeline, policies, ignoredAttributes, telemetry };
+}
+
+/** Application Insights when its connection string is set (the SDK starts on first use); otherwise none. */
+function telemetryFor(config: Config, log: Logger): Telemetry {
+  const connectionString = config.appInsightsConnectionString;
+  if (!connectionString) return noTelemetry;
+  return azureMonitorTelemetry({ connectionString, managedIdentityClientId: config.managedIdentityClientId }, (reason) =>
+    log.error(JSON.stringify({ event: "telemetry.unavailable", reason })),
+  );
 }
