@@ -13,3 +13,6 @@ app.setup({ enableHttpStream: true });
 for (const route of routes) {
   app.http(route.name, { methods: route.methods, route: route.route, authLevel: "anonymous", handler: azureHandler(service.pipeline, route) });
 }
+
+// An instance being recycled exports what telemetry still buffers (spans every 5 s, metrics every 60 s).
+app.hook.appTerminate(() => service.telemetry.shutdown());

@@ -34,6 +34,8 @@ export interface Config {
   defaultPolicy?: string;
   /** Client id of the user-assigned managed identity (read by @azure/identity too). */
   managedIdentityClientId?: string;
+  /** Application Insights (telemetry through OpenTelemetry, sent with the managed identity); off when unset. */
+  appInsightsConnectionString?: string;
 }
 
 function text(env: Environment, name: string): string | undefined {
@@ -96,5 +98,6 @@ export function loadConfig(env: Environment): Config {
     publicBaseUrl,
     managedIdentityClientId: text(env, "AZURE_CLIENT_ID"),
     defaultPolicy: text(env, "SCIM_DEFAULT_POLICY"),
+    appInsightsConnectionString: text(env, "APPLICATIONINSIGHTS_CONNECTION_STRING"),
   };
 }

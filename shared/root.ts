@@ -13,6 +13,8 @@ import { IgnoredAttributes, type Logger, type Pipeline, createPipeline } from ".
 import { PolicyCache } from "./http/policies";
 import { RequestLimits } from "./http/limits";
 import { DEFAULT_POLICY, parsePolicy } from "./scim/policy";
+import { type Telemetry, noTelemetry } from "./telemetry";
+import { azureMonitorTelemetry } from "./telemetry/azure-monitor";
 
 /** The process environment, read here and nowhere else. */
 export function settingsFromEnvironment(): Config {
@@ -32,6 +34,8 @@ export interface ServiceOptions {
   authLog?: AuthLogSink;
   /** How Key Vault clients are built (default: the SDK with the managed identity). */
   secretClients?: SecretClientFactory;
+  /** Where spans and metrics go (default: Application Insights when configured, else nowhere). */
+  telemetry?: Telemetry;
 }
 
 export interface Service {
@@ -48,6 +52,8 @@ export interface Service {
   readonly ignoredAttributes: IgnoredAttributes;
   /** This host's request budgets per credential and per source (counts of delayed and refused requests). */
   readonly limits: RequestLimits;
+  /** Spans and metrics; `shutdown()` exports what is buffered (a host stopping). */
+  readonly telemetry: Telemetry;
 }
 
 const consoleLog: Logger = { info: (line) => console.log(line), error: (line) => console.error(line) };
@@ -70,9 +76,11 @@ export function createService(config: Config, options: ServiceOptions = {}): Ser
   );
   const ignoredAttributes = new IgnoredAttributes();
   const limits = new RequestLimits(config);
+  const telemetry = options.telemetry ?? telemetryFor(config, log);
   const pipeline = createPipeline({
     policies,
     ignoredAttributes,
+    telemetry,
     auth,
     store,
     maxBodyBytes: config.maxBodyBytes,
@@ -81,5 +89,14 @@ export function createService(config: Config, options: ServiceOptions = {}): Ser
     log,
     ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}),
   });
-  return { config, store, credentials, signingKeyStore: keys, auth, log, pipeline, policies, ignoredAttributes, limits };
+  return { config, store, credentials, signingKeyStore: keys, auth, log, pipeline, policies, ignoredAttributes, limits, telemetry };
+}
+
+/** Application Insights when its connection string is set (the SDK starts on first use); otherwise none. */
+function telemetryFor(config: Config, log: Logger): Telemetry {
+  const connectionString = config.appInsightsConnectionString;
+  if (!connectionString) return noTelemetry;
+  return azureMonitorTelemetry({ connectionString, managedIdentityClientId: config.managedIdentityClientId }, (reason) =>
+    log.error(JSON.stringify({ event: "telemetry.unavailable", reason })),
+  );
 }

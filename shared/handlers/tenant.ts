@@ -30,7 +30,10 @@ export function unknownAttributes(ctx: HandlerContext): UnknownAttributes | unde
 export function checkRequired(ctx: HandlerContext, type: ResourceType, doc: ScimObject): void {
   const paths = ctx.tenant?.policy.required[type.name] ?? [];
   const missing = paths.length > 0 ? missingRequired(type, paths, doc) : undefined;
-  if (missing !== undefined) throw requiredError(type, missing);
+  if (missing !== undefined) {
+    if (ctx.tenant) ctx.tenant.rejected = "required";
+    throw requiredError(type, missing);
+  }
 }
 
 /** The tenant's directory for this request; only authenticated routes have one. */

@@ -37,6 +37,8 @@ export interface TenantContext {
   readonly types: TenantTypes;
   /** Names of attributes this request sent that the tenant's schemas do not define and that were ignored. */
   readonly ignored: string[];
+  /** Set when the tenant's policy refused this request: a required attribute was missing (400). */
+  rejected?: "required";
 }
 
 export interface HandlerContext {

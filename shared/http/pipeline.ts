@@ -1,6 +1,7 @@
 // The one pipeline and error boundary, for both hosts. Per request, in order: route (the local host;
 // the Functions host has routed already) → request id → body limit → authentication → request limits →
-// tenant context → handler → error boundary → headers → one log line → the one serializer.
+// tenant context → handler → error boundary → headers → one log line and one telemetry record → the one
+// serializer.
 import { randomUUID } from "node:crypto";
 import { ScimError } from "../scim/errors";
 import { authenticateBearer } from "../auth/bearer";
@@ -10,6 +11,7 @@ import { SCIM_JSON, type HandlerContext, type ScimRequest, type ScimResponse, ty
 import { errorResponse } from "./respond";
 import { type RequestLimits, clientFromForwardedFor } from "./limits";
 import type { PolicyCache } from "./policies";
+import type { Telemetry } from "../telemetry";
 import { type Route, routeMatcher } from "./routes";
 import { type WireResponse, toWire } from "./wire";
 
@@ -33,6 +35,8 @@ export interface PipelineDependencies {
   /** Scheme + host for meta.location when a proxy hides the real host. */
   publicBaseUrl?: string;
   log: Logger;
+  /** A span per request, request metrics and storage latency (noTelemetry when off). */
+  telemetry: Telemetry;
 }
 
 /** A request as a host received it: the Functions host names the route; the local host leaves routing to us. */
@@ -72,6 +76,7 @@ async function handle(deps: PipelineDependencies, incoming: IncomingRequest, log
   const sourceIp = incoming.sourceIp ?? (deps.trustForwardedFor ? clientFromForwardedFor(incoming.forwardedFor) : undefined);
   let limited = false;
   let routeName = "unmatched";
+  let routeTemplate: string | undefined;
   let tenantKey: string | undefined;
   let tenant: TenantContext | undefined;
   let directory: Promise<TenantDirectory> | undefined;
@@ -80,6 +85,7 @@ async function handle(deps: PipelineDependencies, incoming: IncomingRequest, log
   try {
     const found = incoming.route ?? matchRoute(incoming);
     routeName = found.route.name;
+    routeTemplate = found.route.route;
     const req: ScimRequest = { ...incoming, params: found.params, sourceIp };
     if (incoming.oversized || (req.body !== undefined && Buffer.byteLength(req.body, "utf8") > deps.maxBodyBytes)) {
       throw ScimError.payloadTooLarge(`The request body is larger than ${deps.maxBodyBytes} bytes.`);
@@ -102,6 +108,7 @@ async function handle(deps: PipelineDependencies, incoming: IncomingRequest, log
         directory: () => {
           directory ??= deps.store.tenant(key).then((d) => {
             meter = d.meter;
+            meter.observe = (call) => deps.telemetry.storageCall(call);
             return d;
           });
           return directory;
@@ -136,6 +143,7 @@ async function handle(deps: PipelineDependencies, incoming: IncomingRequest, log
   if (hasBody && !Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) headers["Content-Type"] = SCIM_JSON;
   const ignored = tenant?.ignored ?? [];
   if (tenantKey && ignored.length > 0) deps.ignoredAttributes.record(tenantKey, ignored);
+  const ended = Date.now();
   // One line per request: no tokens, no bodies, no personal data (ids, the tenant key, attribute names only).
   log.info(
     JSON.stringify({
@@ -143,12 +151,27 @@ async function handle(deps: PipelineDependencies, incoming: IncomingRequest, log
       route: routeName,
       method: incoming.method,
       status: response.status,
-      ms: Date.now() - started,
+      ms: ended - started,
       storageRoundTrips: meter?.trips ?? 0,
       tenant: tenantKey,
       ...(ignored.length > 0 ? { ignoredAttributes: [...new Set(ignored)] } : {}),
     }),
   );
+  // The same facts as the log line, as a span and metrics (shared/telemetry: names and counts only).
+  deps.telemetry.request({
+    route: routeName,
+    routeTemplate,
+    method: incoming.method,
+    status: response.status,
+    requestId,
+    tenant: tenantKey,
+    storageRoundTrips: meter?.trips ?? 0,
+    storageTransactions: meter?.transactions ?? 0,
+    ignoredAttributes: [...new Set(ignored)],
+    ...(tenant?.rejected ? { rejectedByPolicy: tenant.rejected } : {}),
+    startedAt: started,
+    endedAt: ended,
+  });
   return toWire(response, headers);
 }
 

@@ -2,7 +2,7 @@
 // round trip, every failure becomes a StoreError, and every query is pinned to this PartitionKey.
 // Writes: `submit` is called by the write assembler (transactions.ts) and nothing else.
 import { odata, type TableClient, type TransactionAction } from "@azure/data-tables";
-import { fromTableError } from "./errors";
+import { type StoreErrorCode, fromTableError } from "./errors";
 
 /** A row as read: keys and etag come from the service. */
 export type ReadRow = Record<string, unknown> & { partitionKey?: string; rowKey?: string; etag?: string };
@@ -17,6 +17,16 @@ export const MAX_BATCH = 100;
 export interface Meter {
   trips: number;
   transactions: number;
+  /** Told about every call as it ends (the pipeline sets it: telemetry's storage latency). */
+  observe?: (call: StorageCall) => void;
+}
+
+/** One call to Table Storage: what kind, how long it took and how it ended. No keys, no values. */
+export interface StorageCall {
+  operation: "read" | "query" | "transaction";
+  ms: number;
+  /** "ok", or the StoreError code it ended with (a point read's not-found included). */
+  outcome: "ok" | StoreErrorCode;
 }
 
 export class Partition {
@@ -26,19 +36,28 @@ export class Partition {
     readonly partitionKey: string,
   ) {}
 
-  private async call<T>(work: () => Promise<T>, counted = true): Promise<T> {
+  private async call<T>(operation: StorageCall["operation"], work: () => Promise<T>, counted = true): Promise<T> {
     if (counted) this.meter.trips++;
+    const started = performance.now();
     try {
-      return await work();
+      const result = await work();
+      if (counted) this.observe(operation, started, "ok");
+      return result;
     } catch (e) {
-      throw fromTableError(e);
+      const error = fromTableError(e);
+      this.observe(operation, started, error.code);
+      throw error;
     }
+  }
+
+  private observe(operation: StorageCall["operation"], started: number, outcome: StorageCall["outcome"]): void {
+    this.meter.observe?.({ operation, ms: performance.now() - started, outcome });
   }
 
   /** 1 round trip: point read. Undefined when absent. */
   async pointRead(rowKey: string, select?: string[]): Promise<ReadRow | undefined> {
     try {
-      return await this.call(() => this.table.getEntity(this.partitionKey, rowKey, select ? { queryOptions: { select } } : undefined));
+      return await this.call("read", () => this.table.getEntity(this.partitionKey, rowKey, select ? { queryOptions: { select } } : undefined));
     } catch (e) {
       if (fromTableError(e).code === "not-found") return undefined;
       throw e;
@@ -51,9 +70,11 @@ export class Partition {
     const pages = this.table.listEntities({ queryOptions: { filter, select } }).byPage({ maxPageSize: pageSize });
     for (;;) {
       // The SDK ends the iteration without a request once no continuation is left, so only pages count.
-      const page = await this.call(() => pages.next(), false);
+      const started = performance.now();
+      const page = await this.call("query", () => pages.next(), false);
       if (page.done) return;
       this.meter.trips++;
+      this.observe("query", started, "ok");
       yield* page.value;
     }
   }
@@ -63,7 +84,7 @@ export class Partition {
     if (actions.length === 0) return;
     if (actions.length > MAX_BATCH) throw new Error(`a transaction holds at most ${MAX_BATCH} actions, got ${actions.length}`);
     this.meter.transactions++;
-    await this.call(() => this.table.submitTransaction(actions));
+    await this.call("transaction", () => this.table.submitTransaction(actions));
   }
 }
 
