@@ -78,10 +78,14 @@ interface Sample {
   sdkMs?: number;
 }
 
-function runOnce(runner: string, v: Variant): Promise<Sample> {
+/** `settings`: the app settings a fresh instance gets (the bench's storage and credentials file), as Azure hands them over. */
+function runOnce(runner: string, v: Variant, settings: Record<string, string>): Promise<Sample> {
   return new Promise((resolve, reject) => {
     const spawned = performance.now();
-    const child = spawn(process.execPath, [runner, v.entry, JSON.stringify(v.call), JSON.stringify(v.sdk)], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [runner, v.entry, JSON.stringify(v.call), JSON.stringify(v.sdk)], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: settings,
+    });
     const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
     let out = "";
     let err = "";
@@ -143,6 +147,7 @@ export const coldStart: Scenario = {
     await fs.writeFile(bare, BARE_APP);
 
     const { token } = await bench.newTenant();
+    const settings = { SCIM_STORAGE_CONNECTION_STRING: bench.connectionString, SCIM_LOCAL_CREDENTIALS_FILE: bench.service.config.localCredentialsFile };
     const testConnection: Call = {
       name: "listUsers",
       url: `http://127.0.0.1/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${randomUUID()}"`)}`,
@@ -175,7 +180,7 @@ export const coldStart: Scenario = {
         const variant = variants[i];
         const into = samples[i];
         if (!variant || !into) continue;
-        const s = await runOnce(runner, variant);
+        const s = await runOnce(runner, variant, settings);
         if (round > 0) into.push(s);
       }
     }
