@@ -2,7 +2,7 @@
 // minted them. This module checks signature, issuer, audience and lifetime; bearer.ts then checks the
 // client and credential records, so revocation reaches already-issued tokens.
 import { randomUUID } from "node:crypto";
-import { SignJWT, decodeProtectedHeader, jwtVerify } from "jose";
+import { jose } from "./jose";
 import { AuthRejected, fromJoseError } from "./rejection";
 import { SIGNING_ALG, SigningKeys } from "./signing-keys";
 
@@ -33,7 +33,7 @@ const CLOCK_SKEW_SECONDS = 30; // our own instances: small drift only
 export async function mintAccessToken(keys: SigningKeys, who: AccessTokenSubject, aud: TokenAudience, lifetimeSeconds: number): Promise<string> {
   const key = await keys.current();
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ client_id: who.clientId, tenant: who.tenant, cred: who.credentialId, scope: who.scope })
+  return new (jose().SignJWT)({ client_id: who.clientId, tenant: who.tenant, cred: who.credentialId, scope: who.scope })
     .setProtectedHeader({ alg: SIGNING_ALG, kid: key.kid, typ: ACCESS_TOKEN_TYPE })
     .setIssuer(aud.issuer)
     .setAudience(aud.audience)
@@ -48,7 +48,7 @@ export async function mintAccessToken(keys: SigningKeys, who: AccessTokenSubject
 export async function verifyAccessToken(token: string, keys: SigningKeys, aud: TokenAudience): Promise<AccessTokenClaims> {
   let kid: string | undefined;
   try {
-    const header = decodeProtectedHeader(token);
+    const header = jose().decodeProtectedHeader(token);
     if (header.alg === SIGNING_ALG && typeof header.kid === "string") kid = header.kid;
   } catch {
     // fall through: malformed
@@ -57,7 +57,7 @@ export async function verifyAccessToken(token: string, keys: SigningKeys, aud: T
   const key = await keys.verificationKey(kid);
   if (!key) throw AuthRejected.because("unknown-kid");
   try {
-    const { payload } = await jwtVerify(token, key, {
+    const { payload } = await jose().jwtVerify(token, key, {
       issuer: aud.issuer,
       audience: aud.audience,
       algorithms: [SIGNING_ALG],

@@ -2,7 +2,7 @@
 // is checked against the client's federation — signature by the Entra tenant's JWKS, iss, sub, aud, tid,
 // exp/nbf/iat within 5 minutes of skew, a bounded lifetime — and may be used once.
 import { createHash } from "node:crypto";
-import { decodeJwt, decodeProtectedHeader, jwtVerify } from "jose";
+import { jose } from "./jose";
 import { Federation } from "./records";
 import { entraJwksUri, JwksCache } from "./jwks";
 import { AuthRejected, fromJoseError } from "./rejection";
@@ -38,16 +38,16 @@ export async function verifyClientAssertion(assertion: string, fed: Federation, 
   const ids = { clientId };
   if (assertion.length > MAX_ASSERTION_CHARS) throw AuthRejected.because("malformed-token", ids);
   try {
-    const header = decodeProtectedHeader(assertion);
+    const header = jose().decodeProtectedHeader(assertion);
     if (typeof header.alg !== "string" || !ALGORITHMS.includes(header.alg)) throw AuthRejected.because("malformed-token", ids);
-    decodeJwt(assertion);
+    jose().decodeJwt(assertion);
   } catch (e) {
     throw e instanceof AuthRejected ? e : AuthRejected.because("malformed-token", ids);
   }
   const jwksUri = fed.jwksUri ?? entraJwksUri(fed.entraTenantId);
   let claims: Record<string, unknown>;
   try {
-    ({ payload: claims } = await jwtVerify(assertion, (h) => deps.jwks.keyFor(jwksUri, h), {
+    ({ payload: claims } = await jose().jwtVerify(assertion, (h) => deps.jwks.keyFor(jwksUri, h), {
       issuer: fed.issuer,
       audience: fed.audience,
       subject: fed.subject,

@@ -1,7 +1,8 @@
 // Authenticates SCIM requests (`Authorization: Bearer`), routed by the token's shape: a static token
 // (`sft_…`), one of our access tokens (JWT with our issuer) or, where a tenant enabled it, Entra's own
 // token. Failures are logged and throttled per source and per client: 401, or 429 once a budget is spent.
-import { decodeJwt, type JWTPayload } from "jose";
+import type { JWTPayload } from "jose";
+import { jose } from "./jose";
 import { ScimError } from "../scim/errors";
 import type { AuthRequest } from "./transport";
 import { AuthContext, publicOrigin } from "./auth-context";
@@ -101,7 +102,7 @@ async function authenticateJwt(token: string, unverified: JWTPayload, req: AuthR
 
 function decodeUnverified(token: string): JWTPayload | undefined {
   try {
-    return decodeJwt(token);
+    return jose().decodeJwt(token);
   } catch {
     return undefined;
   }

@@ -1,7 +1,8 @@
 // The token Entra sends when the Secret Token field is left empty (issuer `https://sts.windows.net/<tid>/`,
 // audience = the provisioning app). Accepted only for an Entra tenant a tenant has enabled; the record
 // is looked up before any JWKS fetch, so tokens naming random tenants cost no outbound request.
-import { jwtVerify, type JWTPayload } from "jose";
+import type { JWTPayload } from "jose";
+import { jose } from "./jose";
 import { CachedCredentials } from "./credentials";
 import { entraTokenRecordId, GUID, isActive } from "./records";
 import { entraJwksUri, JwksCache } from "./jwks";
@@ -39,7 +40,7 @@ export async function verifyEntraToken(
   if (!record || record.kind !== "entra-token") throw AuthRejected.because("entra-token-not-enabled", { credentialId: id });
   if (!isActive(record)) throw AuthRejected.because("revoked", { credentialId: id });
   try {
-    const { payload } = await jwtVerify(token, (h) => jwks.keyFor(record.jwksUri ?? entraJwksUri(tid), h), {
+    const { payload } = await jose().jwtVerify(token, (h) => jwks.keyFor(record.jwksUri ?? entraJwksUri(tid), h), {
       issuer: record.issuer,
       audience: record.audience,
       algorithms: ["RS256"],

@@ -1,7 +1,9 @@
 // Entra tenants' published signing keys (JWKS), cached per URL. A key is found by the token's `kid`; an
 // unknown kid triggers a refresh, at most once per `minRefreshMs` per URL, so forged kids cannot turn
 // into a stream of outbound requests. When the endpoint is down, cached keys keep working.
-import { createLocalJWKSet, type CryptoKey, type JSONWebKeySet, type JWSHeaderParameters } from "jose";
+import type * as Jose from "jose";
+import type { CryptoKey, JSONWebKeySet, JWSHeaderParameters } from "jose";
+import { jose } from "./jose";
 import type { AuthLog } from "./auth-log";
 import { fresh } from "./credentials";
 import { AuthRejected } from "./rejection";
@@ -20,7 +22,7 @@ export function isAcceptableJwksUri(uri: string): boolean {
 }
 
 interface Entry {
-  resolve?: ReturnType<typeof createLocalJWKSet>;
+  resolve?: ReturnType<typeof Jose.createLocalJWKSet>;
   fetchedAt: number;
   attemptedAt: number;
   inflight?: Promise<void>;
@@ -71,7 +73,7 @@ export class JwksCache {
     entry.attemptedAt = Date.now();
     entry.inflight = this.fetchSet(uri)
       .then((set) => {
-        entry.resolve = createLocalJWKSet(set);
+        entry.resolve = jose().createLocalJWKSet(set);
         entry.fetchedAt = Date.now();
         this.log.notice("auth.jwks-refreshed", { uri, keys: set.keys.length });
       })

@@ -3,7 +3,8 @@
 // Cached in memory; created on first use. Key material is never logged (only the public `kid`).
 import path from "node:path";
 import type { SecretClient } from "@azure/keyvault-secrets";
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from "jose";
+import type { CryptoKey, JWK } from "jose";
+import { jose } from "./jose";
 import type { AuthLog } from "./auth-log";
 import type { CredentialSettings } from "./credentials";
 import { fresh } from "./credentials";
@@ -77,9 +78,9 @@ export function signingKeyStore(s: CredentialSettings, secretClients: SecretClie
 }
 
 export async function newSigningKey(): Promise<StoredSigningKey> {
-  const { privateKey } = await generateKeyPair(SIGNING_ALG, { extractable: true });
-  const jwk = await exportJWK(privateKey);
-  const kid = await calculateJwkThumbprint({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y });
+  const { privateKey } = await jose().generateKeyPair(SIGNING_ALG, { extractable: true });
+  const jwk = await jose().exportJWK(privateKey);
+  const kid = await jose().calculateJwkThumbprint({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y });
   return { kid, createdAt: new Date().toISOString(), jwk: { ...jwk, kid, alg: SIGNING_ALG, use: "sig" } };
 }
 
@@ -119,8 +120,8 @@ async function loadKey(k: StoredSigningKey): Promise<LoadedKey> {
   return {
     kid: k.kid,
     createdAt: k.createdAt,
-    privateKey: (await importJWK(k.jwk, SIGNING_ALG)) as CryptoKey,
-    publicKey: (await importJWK(publicJwk, SIGNING_ALG)) as CryptoKey,
+    privateKey: (await jose().importJWK(k.jwk, SIGNING_ALG)) as CryptoKey,
+    publicKey: (await jose().importJWK(publicJwk, SIGNING_ALG)) as CryptoKey,
   };
 }
 

@@ -1,6 +1,7 @@
 // ajv validators compiled from the attribute definitions (stored resources) and for the PatchOp and
 // SearchRequest messages. Pure: no I/O.
-import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
+import type Ajv from "ajv";
+import type { ErrorObject, ValidateFunction } from "ajv";
 import type { AttributeDef } from "./schemas/attribute";
 import type { ResourceType } from "./resource-types";
 import { ScimError } from "./errors";
@@ -11,13 +12,16 @@ import { isBase64, isDateTime, isUriReference, jsonType } from "./data-types";
 // only Test Connection and GETs needs none. ajv's standalone code generated at build time was measured
 // too: 85 KB that load in ~2 ms, and ajv's 250 KB out of the bundle (~5 ms less at import), but it needs
 // a generated module that jest, tsc and the bundle all read. Compiled lazily, with one code path, the
-// first request needing a validator pays its compile, once per instance.
+// first request needing a validator pays its compile, once per instance — and ajv itself is required
+// then, so an instance that validates nothing never evaluates it.
 let ajv: Ajv | undefined;
 const compile = (schema: JsonSchema): ValidateFunction => (ajv ??= newAjv()).compile(schema);
 
 /** The formats of RFC 7643 §2.3 data types, with the predicates coercion uses (so the two agree). */
 function newAjv(): Ajv {
-  const instance = new Ajv({ allErrors: false, strict: false, verbose: true });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (cold start)
+  const { default: AjvClass } = require("ajv") as { default: typeof Ajv };
+  const instance = new AjvClass({ allErrors: false, strict: false, verbose: true });
   instance.addFormat("scim-dateTime", { type: "string", validate: isDateTime });
   instance.addFormat("scim-reference", { type: "string", validate: isUriReference });
   instance.addFormat("scim-binary", { type: "string", validate: isBase64 });

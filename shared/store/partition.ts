@@ -1,7 +1,8 @@
 // One tenant's partition: the only way the store reaches Table Storage. Every call is counted as a
 // round trip, every failure becomes a StoreError, and every query is pinned to this PartitionKey.
 // Writes: `submit` is called by the write assembler (transactions.ts) and nothing else.
-import { odata, type TableClient, type TransactionAction } from "@azure/data-tables";
+import type { TableClient, TransactionAction } from "@azure/data-tables";
+import { dataTables } from "./table";
 import { type StoreErrorCode, fromTableError } from "./errors";
 
 /** A row as read: keys and etag come from the service. */
@@ -66,7 +67,7 @@ export class Partition {
 
   /** ⌈rows/1000⌉ round trips: RowKeys in [from, to) of this partition, streamed page by page. */
   async *range(from: string, to: string, select?: string[], pageSize = 1000): AsyncIterable<ReadRow> {
-    const filter = odata`PartitionKey eq ${this.partitionKey} and RowKey ge ${from} and RowKey lt ${to}`;
+    const filter = dataTables().odata`PartitionKey eq ${this.partitionKey} and RowKey ge ${from} and RowKey lt ${to}`;
     const pages = this.table.listEntities({ queryOptions: { filter, select } }).byPage({ maxPageSize: pageSize });
     for (;;) {
       // The SDK ends the iteration without a request once no continuation is left, so only pages count.

@@ -1,6 +1,7 @@
 // The TableClient for the configured account (connection string locally, managed identity on Azure).
 // Built by the composition root; @azure/identity is loaded only when the endpoint form needs it.
-import { TableClient } from "@azure/data-tables";
+import type { TableClient } from "@azure/data-tables";
+import type * as DataTables from "@azure/data-tables";
 import type { TokenCredential } from "@azure/core-auth";
 import { fromTableError } from "./errors";
 
@@ -20,7 +21,17 @@ export interface TableSettings {
  */
 const RETRY = { maxRetries: 2, retryDelayInMs: 250, maxRetryDelayInMs: 2000 };
 
+/**
+ * The Table SDK, required on first use rather than at import: the entry module's load is every
+ * instance's cold start, and Test Connection is the first thing that needs storage anyway.
+ */
+export function dataTables(): typeof DataTables {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (cold start)
+  return require("@azure/data-tables") as typeof DataTables;
+}
+
 export function createTableClient(s: TableSettings): TableClient {
+  const { TableClient } = dataTables();
   if (s.storageConnectionString) {
     return TableClient.fromConnectionString(s.storageConnectionString, s.tableName, {
       allowInsecureConnection: isLoopback(s.storageConnectionString),
