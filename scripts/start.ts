@@ -4,6 +4,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import net from "node:net";
 import { freePort, startAzurite, stopAzurite } from "./azurite";
+import { writeLocalStorage } from "./local-storage";
 import { createService, environmentValue, settingsFromEnvironment } from "../shared/root";
 import { startLocalHost } from "../shared/http/local-host";
 import { createStaticToken } from "../shared/auth/lifecycle";
@@ -21,6 +22,8 @@ async function main(): Promise<void> {
     const port = (await portIsFree(AZURITE_PORT)) ? AZURITE_PORT : await freePort();
     azurite = await startAzurite({ port, location });
     settings = { ...settings, storageConnectionString: azurite.connectionString };
+    // The tenant CLI finds this Azurite through the file while npm start runs (scripts/local-storage.ts).
+    await writeLocalStorage(azurite.connectionString);
     console.log(`Azurite (Table) on 127.0.0.1:${azurite.port}, data in ${location}`);
   }
   const service = createService(settings);

@@ -1,12 +1,13 @@
 // Entry point of the tenant CLI: npm run tenant -- policy show|set|check|clear … (commands in
 // tenant-commands.ts). Wires argv, console and the service the composition root builds from the
-// environment; holds no command logic.
+// environment (or, locally, npm start's Azurite); holds no command logic.
 import { createService, settingsFromEnvironment } from "../shared/root";
+import { withLocalStorage } from "./local-storage";
 import { Io, main } from "./tenant-commands";
 
 const io: Io = { out: (line) => console.log(line), err: (line) => console.error(line) };
 Promise.resolve()
-  .then(() => main(process.argv.slice(2), io, createService(settingsFromEnvironment())))
+  .then(async () => main(process.argv.slice(2), io, createService(await withLocalStorage(settingsFromEnvironment()))))
   .then(
     (code) => process.exit(code),
     (e: unknown) => {
