@@ -1,17 +1,10 @@
 // Used client assertions, recorded durably so a replay is refused on every instance: one insert-only
 // row per assertion in a dedicated partition (`auth:jti`, apart from every tenant's `t:` partition).
 // A second insert of the same key is a 409, i.e. a replay. Rows outlive their assertion by the clock skew.
-import { createHash } from "node:crypto";
 import type { TableClient } from "@azure/data-tables";
 import { fromTableError } from "./errors";
 
 const PARTITION = "auth:jti";
-
-/** The replay key: `jti` scoped by issuer; an assertion without `jti` is keyed by its own digest. */
-export function replayKey(issuer: string, jti: string | undefined, assertion: string): string {
-  const basis = jti ? `jti\n${issuer}\n${jti}` : `jwt\n${assertion}`;
-  return "J:" + createHash("sha256").update(basis, "utf8").digest("base64url"); // fixed length, no key escaping needed
-}
 
 export class AssertionReplayCache {
   constructor(private readonly table: () => Promise<TableClient>) {}

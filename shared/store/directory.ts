@@ -103,11 +103,6 @@ abstract class Resources {
     return entities.filter((e) => sameValue(index, e.doc[attribute], value));
   }
 
-  /** Whether an attribute has an index (an `eq` on it is a point or prefix read). */
-  indexed(attribute: string): boolean {
-    return this.kind.indexes.some((i) => i.attribute === attribute);
-  }
-
   /** ⌈n/1000⌉ round trips: every id of this kind, in RowKey order (keys only). */
   async ids(): Promise<string[]> {
     const ids: string[] = [];

@@ -15,7 +15,7 @@ export type { StoredEntity, MemberRef, MemberType, MemberDelta } from "./rows";
 export { isResourceId } from "./rows";
 export type { TenantDirectory, UserStore, GroupStore, Guard, Change, GroupDeletion } from "./directory";
 export type { Meter } from "./partition";
-export { AssertionReplayCache, replayKey } from "./assertion-replays";
+export { AssertionReplayCache } from "./assertion-replays";
 export type { TableSettings } from "./table";
 export type { TenantSettings } from "./settings";
 
