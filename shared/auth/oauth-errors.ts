@@ -49,6 +49,14 @@ export class OAuthError extends Error {
       "Retry-After": String(retryAfterSeconds),
     });
   }
+  /**
+   * A refusal the pipeline made before the token endpoint ran (request limits, body size, method), in
+   * the endpoint's own error format: 429 and 5xx as temporarily_unavailable, the rest invalid_request.
+   */
+  static fromRefusal(status: number, detail: string, headers: Record<string, string>) {
+    const { "Content-Type": _type, ...rest } = headers;
+    return new OAuthError(status, status === 429 || status >= 500 ? "temporarily_unavailable" : "invalid_request", detail, rest);
+  }
   /** Too many failed client authentications from this source or for this client. */
   static throttled(retryAfterSeconds: number) {
     return new OAuthError(429, "temporarily_unavailable", `Too many failed authentication attempts; retry after ${retryAfterSeconds} s.`, {

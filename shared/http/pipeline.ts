@@ -77,6 +77,7 @@ async function handle(deps: PipelineDependencies, incoming: IncomingRequest, log
   let limited = false;
   let routeName = "unmatched";
   let routeTemplate: string | undefined;
+  let errorFormat: Route["errors"];
   let tenantKey: string | undefined;
   let tenant: TenantContext | undefined;
   let directory: Promise<TenantDirectory> | undefined;
@@ -86,6 +87,7 @@ async function handle(deps: PipelineDependencies, incoming: IncomingRequest, log
     const found = incoming.route ?? matchRoute(incoming);
     routeName = found.route.name;
     routeTemplate = found.route.route;
+    errorFormat = found.route.errors;
     const req: ScimRequest = { ...incoming, params: found.params, sourceIp };
     if (incoming.oversized || (req.body !== undefined && Buffer.byteLength(req.body, "utf8") > deps.maxBodyBytes)) {
       throw ScimError.payloadTooLarge(`The request body is larger than ${deps.maxBodyBytes} bytes.`);
@@ -129,7 +131,7 @@ async function handle(deps: PipelineDependencies, incoming: IncomingRequest, log
   } catch (caught) {
     // Refused before it proved a credential (401, 404, 405, 413): anonymous traffic, spending its source's budget.
     const e = limited || !(caught instanceof ScimError && caught.status < 500) ? caught : (deps.limits.anonymous(sourceIp) ?? caught);
-    const { response: r, unexpected } = errorResponse(e);
+    const { response: r, unexpected } = errorResponse(e, errorFormat);
     response = r;
     if (unexpected) log.error(JSON.stringify({ requestId, route: routeName, error: e instanceof Error ? e.stack : String(e) }));
   }

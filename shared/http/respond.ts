@@ -20,8 +20,12 @@ export function storeErrorToScim(e: StoreError): ScimError {
   }
 }
 
-/** Turns whatever was thrown into a response; `unexpected` marks a bug (logged with its stack). */
-export function errorResponse(e: unknown): { response: ScimResponse; unexpected: boolean } {
+/**
+ * Turns whatever was thrown into a response; `unexpected` marks a bug (logged with its stack). On an
+ * OAuth route, a SCIM error the pipeline raised (a request limit, the body size) is answered in OAuth's format.
+ */
+export function errorResponse(e: unknown, format?: "oauth"): { response: ScimResponse; unexpected: boolean } {
+  if (format === "oauth" && e instanceof ScimError) return errorResponse(OAuthError.fromRefusal(e.status, e.detail, e.headers));
   // OAuthError (the token endpoint) has the same shape and brings its own JSON content type.
   const known = e instanceof ScimError || e instanceof OAuthError ? e : e instanceof StoreError ? storeErrorToScim(e) : undefined;
   const err = known ?? ScimError.internal();

@@ -19,6 +19,8 @@ export interface Route {
   route: string;
   /** "scim": a SCIM credential is required; "optional": used when sent (discovery per tenant); "none". */
   auth: "scim" | "optional" | "none";
+  /** The error format of the route's answers: SCIM (RFC 7644 §3.12; the default) or OAuth (RFC 6749 §5.2). */
+  errors?: "oauth";
   handler: Handler;
 }
 
@@ -59,7 +61,7 @@ const defined: Route[] = [
   { name: "bulk", methods: ["POST"], route: `${SCIM}/Bulk`, auth: "scim", handler: notImplemented("/Bulk") },
   { name: "me", methods: ALL, route: `${SCIM}/Me`, auth: "scim", handler: notImplemented("/Me") },
 
-  { name: "oauthToken", methods: ["POST"], route: "oauth2/token", auth: "none", handler: oauthToken },
+  { name: "oauthToken", methods: ["POST"], route: "oauth2/token", auth: "none", errors: "oauth", handler: oauthToken },
   { name: "health", methods: ["GET"], route: "health", auth: "none", handler: healthCheck },
 ];
 

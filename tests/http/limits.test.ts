@@ -207,3 +207,26 @@ describe("addresses", () => {
     expect(sourceKey(ip)).toBe(key);
   });
 });
+
+test("the token endpoint answers its own refusals in OAuth's format: 429 temporarily_unavailable with Retry-After", async () => {
+  const t = await host(SMALL);
+  const post = async () => {
+    const res = await fetch(`${t.host.url}/oauth2/token`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: "grant_type=client_credentials&client_id=nobody&client_secret=wrong",
+    });
+    return {
+      status: res.status,
+      retryAfter: res.headers.get("retry-after"),
+      type: res.headers.get("content-type"),
+      body: (await res.json()) as Record<string, unknown>,
+    };
+  };
+  let reply = await post();
+  for (let i = 0; i < 20 && reply.status !== 429; i++) reply = await post();
+  expect(reply.status).toBe(429);
+  expect(Number(reply.retryAfter)).toBeGreaterThanOrEqual(1);
+  expect(reply.type).toMatch(/^application\/json/);
+  expect(reply.body).toEqual({ error: "temporarily_unavailable", error_description: expect.any(String) as string });
+});
