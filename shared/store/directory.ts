@@ -139,7 +139,7 @@ abstract class Resources {
   protected async createWith(doc: ScimObject, pairs: (id: string) => Pair[], companion?: (id: string) => Intent["companion"]): Promise<StoredResource> {
     const resource = newResource(doc);
     const own = this.rows.insert(this.kind, resource);
-    await this.commitLabelled(own, {
+    await this.commitLabelled({
       own,
       ownAt: "first",
       pairs: pairs(resource.id),
@@ -166,7 +166,7 @@ abstract class Resources {
       const next = nextRevision(current, doc);
       const own = this.rows.replace(this.kind, current, next);
       try {
-        await this.commitLabelled(own, {
+        await this.commitLabelled({
           ...extra,
           own,
           ownAt: "first",
@@ -186,12 +186,12 @@ abstract class Resources {
   }
 
   /** Commits; a clash on a unique index row among `own` becomes a conflict naming its attribute. */
-  protected async commitLabelled(own: Intent["own"], intent: Intent): Promise<void> {
+  protected async commitLabelled(intent: Intent): Promise<void> {
     try {
       await commit(this.p, intent);
     } catch (e) {
       if (!(e instanceof StoreError) || e.code !== "conflict" || e.failedIndex === undefined) throw e;
-      const index = this.rows.uniqueIndexOf(this.kind, own[e.failedIndex]);
+      const index = this.rows.uniqueIndexOf(this.kind, intent.own[e.failedIndex]);
       if (!index) throw e;
       throw new StoreError("conflict", `${index.attribute} is already in use`, e.failedIndex, index.attribute);
     }
