@@ -8,7 +8,7 @@
 // endpoint, and nothing else does.
 import { execFileSync, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
@@ -23,6 +23,7 @@ import { type Reply, type ScimClient, type TestHost, startTestHost } from "../su
 import { entraUser, expectStatus, filterQuery, patchOp, unique } from "../support/builders";
 import { newOAuthTenant } from "../support/oauth";
 import { type FaultyProxy, startFaultyProxy } from "../support/faulty-proxy";
+import { loopbackCertificate } from "../support/loopback-tls";
 
 /** Collects on demand: the test reads exactly what has been recorded so far. */
 class CollectingReader extends MetricReader {
@@ -434,19 +435,9 @@ describe("the Functions bundle with the Azure Monitor distro", () => {
     standIn = path.join(dir, "worker-stand-in.js");
     writeFileSync(standIn, WORKER_STAND_IN);
     // The exporter only speaks https: a self-signed certificate for 127.0.0.1, trusted by the child alone.
-    execFileSync(
-      "openssl",
-      ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"].concat([
-        "-addext",
-        "subjectAltName=IP:127.0.0.1",
-        "-keyout",
-        path.join(dir, "key.pem"),
-        "-out",
-        path.join(dir, "cert.pem"),
-      ]),
-      { stdio: "pipe" },
-    );
-    ingestion = https.createServer({ key: readFileSync(path.join(dir, "key.pem")), cert: readFileSync(path.join(dir, "cert.pem")) }, (req, res) => {
+    const tls = loopbackCertificate();
+    writeFileSync(path.join(dir, "cert.pem"), tls.cert);
+    ingestion = https.createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {

@@ -1,16 +1,13 @@
 // A local stand-in for the Key Vault secrets REST API, enough for the SDK's real SecretClient: HTTPS on
 // 127.0.0.1 with a throwaway self-signed certificate (openssl), the bearer challenge, PUT/GET/PATCH of
 // secrets and versions, and paged listing. Nothing leaves loopback; the certificate is trusted per client.
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import https from "node:https";
 import { AddressInfo } from "node:net";
-import os from "node:os";
-import path from "node:path";
 import { randomBytes } from "node:crypto";
 import type { TokenCredential } from "@azure/core-auth";
 import { SecretClient } from "@azure/keyvault-secrets";
 import type { SecretClientFactory } from "../../shared/auth/key-vault";
+import { loopbackCertificate } from "./loopback-tls";
 
 interface Version {
   version: string;
@@ -40,40 +37,8 @@ export interface KeyVaultStandIn {
   close(): Promise<void>;
 }
 
-function selfSignedCertificate(): { key: string; cert: string } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "kv-standin-"));
-  try {
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=127.0.0.1",
-        "-addext",
-        "subjectAltName=IP:127.0.0.1",
-        "-keyout",
-        path.join(dir, "key.pem"),
-        "-out",
-        path.join(dir, "cert.pem"),
-      ],
-      { stdio: "ignore" },
-    );
-    return { key: readFileSync(path.join(dir, "key.pem"), "utf8"), cert: readFileSync(path.join(dir, "cert.pem"), "utf8") };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 export async function startKeyVaultStandIn(): Promise<KeyVaultStandIn> {
-  const { key, cert } = selfSignedCertificate();
+  const { key, cert } = loopbackCertificate();
   const secrets = new Map<string, Version[]>();
   const requests: KeyVaultStandIn["requests"] = [];
   let base = "";
