@@ -85,6 +85,29 @@ module.exports = {
       to: { path: "^shared/http/" },
     },
 
+    // --- shared/events: the dispatcher, feeds and deliverers of change events ----------------------------
+    {
+      name: "events-below-http-handlers",
+      severity: "error",
+      comment: "shared/events (dispatcher, feed, deliverers) knows nothing of the pipeline, handlers or auth.",
+      from: { path: "^shared/events/" },
+      to: { path: "^shared/(http|handlers|auth)/" },
+    },
+    {
+      name: "events-use-store-public-face",
+      severity: "error",
+      comment: "shared/events reaches the store only through shared/store/index.ts.",
+      from: { path: "^shared/events/" },
+      to: { path: "^shared/store/", pathNot: "^shared/store/index\\.ts$" },
+    },
+    {
+      name: "store-below-events",
+      severity: "error",
+      comment: "The store records events (shared/scim/events.ts) but does not know who delivers them.",
+      from: { path: "^shared/(store|scim)/" },
+      to: { path: "^shared/events/" },
+    },
+
     // --- shared/auth -------------------------------------------------------------------------------------
     {
       name: "auth-below-http-handlers",

@@ -101,6 +101,11 @@ param anonymousBurst int = 50
 @maxValue(30)
 param limitQueueSeconds int = 5
 
+@description('Days of change-event history the Events API and replay serve (one table per day, dropped whole after this).')
+@minValue(1)
+@maxValue(400)
+param eventRetentionDays int = 30
+
 @description('The tenant schema policy seeded at deployment (README "Schema policy"): required attributes, a custom extension, unknown attributes. A policy set with the CLI overrides it.')
 param tenantPolicy object = {}
 
@@ -234,6 +239,7 @@ module app 'modules/app.bicep' = {
     anonymousRequestsPerSecond: anonymousRequestsPerSecond
     anonymousBurst: anonymousBurst
     limitQueueSeconds: limitQueueSeconds
+    eventRetentionDays: eventRetentionDays
     tenantPolicy: tenantPolicy
     deployerPrincipalId: deployerPrincipalId
     deployerPrincipalType: deployerPrincipalType

@@ -57,6 +57,7 @@ async function main(): Promise<void> {
   console.log("");
 
   const stop = async () => {
+    await service.dispatcher.close();
     await host.close();
     await stopAzurite(azurite?.child);
     process.exit(0);

@@ -36,6 +36,14 @@ export interface Config {
   managedIdentityClientId?: string;
   /** Application Insights (telemetry through OpenTelemetry, sent with the managed identity); off when unset. */
   appInsightsConnectionString?: string;
+  /** Days of event history kept for the Events API and replay (one table per day, dropped whole). */
+  eventRetentionDays: number;
+  /**
+   * How a committed change reaches the dispatcher: "in-process" (npm start: this host dispatches at once),
+   * "queue" (Azure: a Storage Queue message for the queue-triggered function), or "off" (only the sweeper
+   * and Events API reads sequence; fault-injection tests use it so no background call takes their faults).
+   */
+  eventDispatch: "in-process" | "queue" | "off";
 }
 
 function text(env: Environment, name: string): string | undefined {
@@ -72,6 +80,13 @@ function flag(env: Environment, name: string, fallback: boolean): boolean {
   return raw === "true";
 }
 
+function oneOf<T extends string>(env: Environment, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) throw new Error(`Setting ${name} must be one of ${allowed.join(", ")}, got '${raw}'.`);
+  return raw as T;
+}
+
 export type Environment = Record<string, string | undefined>;
 
 export function loadConfig(env: Environment): Config {
@@ -99,5 +114,7 @@ export function loadConfig(env: Environment): Config {
     managedIdentityClientId: text(env, "AZURE_CLIENT_ID"),
     defaultPolicy: text(env, "SCIM_DEFAULT_POLICY"),
     appInsightsConnectionString: text(env, "APPLICATIONINSIGHTS_CONNECTION_STRING"),
+    eventRetentionDays: boundedInt(env, "SCIM_EVENT_RETENTION_DAYS", 30, 1, 400),
+    eventDispatch: oneOf(env, "SCIM_EVENT_DISPATCH", ["in-process", "queue", "off"] as const, "in-process"),
   };
 }

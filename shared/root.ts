@@ -15,6 +15,7 @@ import { RequestLimits } from "./http/limits";
 import { DEFAULT_POLICY, parsePolicy } from "./scim/policy";
 import { type Telemetry, noTelemetry } from "./telemetry";
 import { azureMonitorTelemetry } from "./telemetry/azure-monitor";
+import { Dispatcher, type Nudger, inProcessNudger } from "./events/dispatcher";
 
 /** The process environment, read here and nowhere else. */
 export function settingsFromEnvironment(): Config {
@@ -36,6 +37,8 @@ export interface ServiceOptions {
   secretClients?: SecretClientFactory;
   /** Where spans and metrics go (default: Application Insights when configured, else nowhere). */
   telemetry?: Telemetry;
+  /** How a committed change reaches the dispatcher (default: dispatched on this host). */
+  nudger?: (dispatcher: Dispatcher) => Nudger;
 }
 
 export interface Service {
@@ -54,6 +57,9 @@ export interface Service {
   readonly limits: RequestLimits;
   /** Spans and metrics; `shutdown()` exports what is buffered (a host stopping). */
   readonly telemetry: Telemetry;
+  /** Sequences outboxes into event logs and runs the deliverers (nudged after writes, and by the sweeper). */
+  readonly dispatcher: Dispatcher;
+  readonly nudger: Nudger;
 }
 
 const consoleLog: Logger = { info: (line) => console.log(line), error: (line) => console.error(line) };
@@ -77,7 +83,15 @@ export function createService(config: Config, options: ServiceOptions = {}): Ser
   const ignoredAttributes = new IgnoredAttributes();
   const limits = new RequestLimits(config);
   const telemetry = options.telemetry ?? telemetryFor(config, log);
+  const dispatcher = new Dispatcher(store, log);
+  const nudger = (options.nudger ?? (config.eventDispatch === "in-process" ? inProcessNudger : () => noNudge))(dispatcher);
   const pipeline = createPipeline({
+    nudger,
+    events: {
+      log: store.events,
+      sequence: (tenantKey) => dispatcher.catchUp(tenantKey),
+      waitForEvents: (tenantKey, ms) => dispatcher.waitForEvents(tenantKey, ms),
+    },
     policies,
     ignoredAttributes,
     telemetry,
@@ -89,8 +103,11 @@ export function createService(config: Config, options: ServiceOptions = {}): Ser
     log,
     ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}),
   });
-  return { config, store, credentials, signingKeyStore: keys, auth, log, pipeline, policies, ignoredAttributes, limits, telemetry };
+  return { config, store, credentials, signingKeyStore: keys, auth, log, pipeline, policies, ignoredAttributes, limits, telemetry, dispatcher, nudger };
 }
+
+/** "off" (and "queue" until a queue nudger is given): the sweeper and Events API reads sequence. */
+const noNudge: Nudger = { nudge: () => Promise.resolve() };
 
 /** Application Insights when its connection string is set (the SDK starts on first use); otherwise none. */
 function telemetryFor(config: Config, log: Logger): Telemetry {

@@ -48,6 +48,7 @@ param credentialBurst int
 param anonymousRequestsPerSecond int
 param anonymousBurst int
 param limitQueueSeconds int
+param eventRetentionDays int
 param tenantPolicy object
 
 param deployerPrincipalId string
@@ -189,6 +190,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     SCIM_ANONYMOUS_REQUESTS_PER_SECOND: string(anonymousRequestsPerSecond)
     SCIM_ANONYMOUS_BURST: string(anonymousBurst)
     SCIM_LIMIT_QUEUE_SECONDS: string(limitQueueSeconds)
+    SCIM_EVENT_RETENTION_DAYS: string(eventRetentionDays)
+    SCIM_EVENT_DISPATCH: 'queue'
     // The platform front end appends the address it accepted the connection from to X-Forwarded-For.
     SCIM_TRUST_FORWARDED_FOR: 'true'
     SCIM_DEFAULT_POLICY: empty(tenantPolicy) ? '' : string(tenantPolicy)

@@ -11,13 +11,15 @@ import type { AuthLog } from "./auth-log";
 import { isServiceError, statusOf } from "./key-vault";
 import { CachedCredentials } from "./credentials";
 import { entraTenantOfIssuer, verifyEntraToken } from "./entra-token";
-import { CREDENTIAL_ID, entraTokenRecordId, EXPIRY_WARNING_DAYS, isActive } from "./records";
+import { CREDENTIAL_ID, type TokenScope, entraTokenRecordId, EXPIRY_WARNING_DAYS, isActive } from "./records";
 import { AuthRejected } from "./rejection";
 import { DUMMY_HASH, hashSecret, parseToken, sameHash } from "./secrets";
 import { throttleKeys } from "./throttle";
 
 export interface Principal {
   tenant: string;
+  /** What the credential may call ("scim" for every OAuth client and Entra token). */
+  scope: TokenScope;
   /** The static token, OAuth client or Entra-token option that authenticated the request. */
   credentialId: string;
   method?: "static-token" | "access-token" | "entra-token";
@@ -71,7 +73,7 @@ export async function authenticateStaticToken(token: string, credentials: Cached
   if (record.revokedAt) throw AuthRejected.because("revoked", ids, "The bearer token has been revoked.");
   if (!isActive(record)) throw AuthRejected.because("expired", ids, "The bearer token has expired.");
   log.expiringSoon(record, EXPIRY_WARNING_DAYS);
-  return { tenant: record.tenant, credentialId: record.id, method: "static-token" };
+  return { tenant: record.tenant, scope: record.scope ?? "scim", credentialId: record.id, method: "static-token" };
 }
 
 async function authenticateJwt(token: string, unverified: JWTPayload, req: AuthRequest, auth: AuthContext): Promise<Principal> {
@@ -79,7 +81,7 @@ async function authenticateJwt(token: string, unverified: JWTPayload, req: AuthR
   if (unverified.iss !== aud.issuer) {
     if (!entraTenantOfIssuer(unverified.iss)) throw AuthRejected.because("wrong-issuer");
     const entra = await verifyEntraToken(token, unverified, auth.credentials, auth.jwks);
-    return { tenant: entra.tenant, credentialId: entra.credentialId, method: "entra-token" };
+    return { tenant: entra.tenant, scope: "scim", credentialId: entra.credentialId, method: "entra-token" };
   }
   const claims = await verifyAccessToken(token, auth.signingKeys, aud);
   const ids = { clientId: claims.clientId };
@@ -97,7 +99,7 @@ async function authenticateJwt(token: string, unverified: JWTPayload, req: AuthR
     if (!isActive(secret)) throw AuthRejected.because("revoked", ids, "The client secret that obtained this token is no longer valid.");
     auth.log.expiringSoon(secret, EXPIRY_WARNING_DAYS);
   }
-  return { tenant: claims.tenant, credentialId: client.id, method: "access-token" };
+  return { tenant: claims.tenant, scope: "scim", credentialId: client.id, method: "access-token" };
 }
 
 function decodeUnverified(token: string): JWTPayload | undefined {

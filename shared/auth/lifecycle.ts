@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { CredentialStore } from "./credentials";
 import { entraV1Issuer, ENTRA_PROVISIONING_APP_ID } from "./entra-token";
 import { isAcceptableJwksUri } from "./jwks";
-import { ClientRecord, ClientSecretRecord, entraTokenRecordId, EntraTokenRecord, GUID, isActive, TENANT, TokenRecord } from "./records";
+import { ClientRecord, ClientSecretRecord, entraTokenRecordId, EntraTokenRecord, GUID, isActive, TENANT, TokenRecord, type TokenScope } from "./records";
 import { formatClientSecret, formatToken, hashSecret, newCredentialId, newSecret } from "./secrets";
 
 /** Client secrets live 1–3 years (Entra gallery requirement); 2 years unless told otherwise. */
@@ -26,7 +26,7 @@ function checkGuid(value: string, what: string): string {
   return value.toLowerCase();
 }
 
-export async function createStaticToken(store: CredentialStore, o: { tenant: string; label?: string; expiresInDays?: number }) {
+export async function createStaticToken(store: CredentialStore, o: { tenant: string; label?: string; expiresInDays?: number; scope?: TokenScope }) {
   if (o.expiresInDays !== undefined && (!Number.isInteger(o.expiresInDays) || o.expiresInDays <= 0))
     throw new Error("Expiry must be a positive number of days.");
   const id = newCredentialId();
@@ -35,8 +35,9 @@ export async function createStaticToken(store: CredentialStore, o: { tenant: str
     id,
     kind: "token",
     tenant: checkTenant(o.tenant),
-    label: o.label ?? "entra",
+    label: o.label ?? (o.scope && o.scope !== "scim" ? o.scope : "entra"),
     hash: hashSecret(token),
+    ...(o.scope && o.scope !== "scim" ? { scope: o.scope } : {}),
     createdAt: new Date().toISOString(),
     ...(o.expiresInDays ? { expiresAt: inDays(o.expiresInDays) } : {}),
   };
@@ -48,7 +49,7 @@ export async function createStaticToken(store: CredentialStore, o: { tenant: str
 export async function rotateStaticToken(store: CredentialStore, id: string, expiresInDays?: number) {
   const old = await store.get(id);
   if (old?.kind !== "token" || !isActive(old)) throw new Error(`No active static token ${id}.`);
-  return createStaticToken(store, { tenant: old.tenant, label: old.label, expiresInDays });
+  return createStaticToken(store, { tenant: old.tenant, label: old.label, expiresInDays, ...(old.scope ? { scope: old.scope } : {}) });
 }
 
 export async function createClient(store: CredentialStore, o: { tenant: string; label?: string; secretExpiresInDays?: number }) {

@@ -10,10 +10,19 @@ interface RecordBase {
   revokedAt?: string;
 }
 
-/** A long-lived `sft_…` bearer token (pilot / non-gallery mode). */
+/**
+ * What a static token may call: Entra's SCIM endpoint (the default), the vendor's Events API, or the
+ * operator's admin API and status page. A token of one scope is refused (403) everywhere else.
+ */
+export type TokenScope = "scim" | "events" | "admin";
+export const TOKEN_SCOPES: readonly TokenScope[] = ["scim", "events", "admin"];
+
+/** A long-lived `sft_…` bearer token (pilot / non-gallery mode), or a vendor's events / admin token. */
 export interface TokenRecord extends RecordBase {
   kind: "token";
   hash: string;
+  /** Absent on tokens made before scopes existed: "scim". */
+  scope?: TokenScope;
 }
 
 /** Trust in an Entra-issued client assertion (workload identity federation, RFC 7523). */

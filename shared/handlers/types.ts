@@ -2,7 +2,7 @@
 // authenticated) and a response the one serializer in shared/http writes for either host.
 import type { AuthContext } from "../auth/auth-context";
 import type { TenantPolicy, TenantTypes } from "../scim/policy";
-import type { TenantDirectory } from "../store";
+import type { EventLog, TenantDirectory } from "../store";
 
 export interface ScimRequest {
   method: string;
@@ -50,11 +50,22 @@ export interface HandlerContext {
   tenant?: TenantContext;
   /** The host's authentication state (the token endpoint and /health use it directly). */
   auth: AuthContext;
+  /** The tenants' event logs and long-poll wake-ups (the Events API). */
+  events: EventsAccess;
   /** Work that may outlive the response (e.g. finishing a large group's deletion); failures are logged. */
   background(what: string, work: () => Promise<unknown>): void;
 }
 
 export type Handler = (ctx: HandlerContext) => Promise<ScimResponse>;
+
+/** What the Events API needs beyond the tenant: its log, and a wait that ends when new events are sequenced. */
+export interface EventsAccess {
+  readonly log: EventLog;
+  /** Sequences the tenant's committed outbox now (so a reader at the head never waits for a lost nudge). */
+  sequence(tenantKey: string): Promise<void>;
+  /** Resolves when this host sequences new events for the tenant, or after `ms`. */
+  waitForEvents(tenantKey: string, ms: number): Promise<void>;
+}
 
 export const SCIM_JSON = "application/scim+json; charset=utf-8";
 

@@ -7,11 +7,13 @@ import { ScimError } from "../scim/errors";
 import { authenticateBearer } from "../auth/bearer";
 import type { AuthContext } from "../auth/auth-context";
 import type { Meter, Store, TenantDirectory } from "../store";
-import { SCIM_JSON, type HandlerContext, type ScimRequest, type ScimResponse, type TenantContext } from "../handlers/types";
+import { SCIM_JSON, type EventsAccess, type HandlerContext, type ScimRequest, type ScimResponse, type TenantContext } from "../handlers/types";
 import { errorResponse } from "./respond";
 import { type RequestLimits, clientFromForwardedFor } from "./limits";
 import type { PolicyCache } from "./policies";
 import type { Telemetry } from "../telemetry";
+import type { Nudger } from "../events/dispatcher";
+import type { TokenScope } from "../auth/records";
 import { type Route, routeMatcher } from "./routes";
 import { type WireResponse, toWire } from "./wire";
 
@@ -37,6 +39,10 @@ export interface PipelineDependencies {
   log: Logger;
   /** A span per request, request metrics and storage latency (noTelemetry when off). */
   telemetry: Telemetry;
+  /** Told after a request committed change events (in-process dispatch locally, a queue message on Azure). */
+  nudger: Nudger;
+  /** The event log and long-poll wake-ups, for the Events API. */
+  events: EventsAccess;
 }
 
 /** A request as a host received it: the Functions host names the route; the local host leaves routing to us. */
@@ -93,11 +99,15 @@ async function handle(deps: PipelineDependencies, incoming: IncomingRequest, log
       throw ScimError.payloadTooLarge(`The request body is larger than ${deps.maxBodyBytes} bytes.`);
     }
     // "optional": discovery answers anonymously with the base schemas, and for an authenticated tenant with its own.
-    const authenticate = found.route.auth === "scim" || (found.route.auth === "optional" && req.header("authorization") !== null);
-    const principal = authenticate ? await authenticateBearer(req, deps.auth) : undefined;
+    const required = found.route.auth;
+    const authenticate =
+      required === "scim" || required === "events" || required === "admin" || (required === "optional" && req.header("authorization") !== null);
+    const principal = authenticate ? await authenticateBearer(req, deps.auth, required === "optional" ? "scim" : required) : undefined;
     limited = true;
     const refused = principal ? await deps.limits.credential(principal.credentialId) : deps.limits.anonymous(sourceIp);
     if (refused) throw refused;
+    const scope = required === "optional" ? "scim" : required;
+    if (principal && principal.scope !== scope) throw ScimError.forbidden(SCOPE_REFUSAL[principal.scope]);
     if (principal) {
       const key = principal.tenant;
       tenantKey = key;
@@ -120,6 +130,7 @@ async function handle(deps: PipelineDependencies, incoming: IncomingRequest, log
     const ctx: HandlerContext = {
       req,
       tenant,
+      events: deps.events,
       auth: deps.auth,
       maxBodyBytes: deps.maxBodyBytes,
       baseUrl: `${deps.publicBaseUrl ?? req.url.origin}/scim/v2`,
@@ -135,6 +146,8 @@ async function handle(deps: PipelineDependencies, incoming: IncomingRequest, log
     response = r;
     if (unexpected) log.error(JSON.stringify({ requestId, route: routeName, error: e instanceof Error ? e.stack : String(e) }));
   }
+  // Something committed with events: nudge the dispatcher (a hint; the sweeper catches a lost one).
+  if (tenantKey && meter && meter.events > 0) await nudge(deps, tenantKey, log, requestId);
   const headers: Record<string, string> = { ...response.headers, "x-request-id": requestId };
   // Counted until the response is produced; a streamed body's reads come after and are not included.
   if (meter) {
@@ -176,6 +189,26 @@ async function handle(deps: PipelineDependencies, incoming: IncomingRequest, log
   });
   return toWire(response, headers);
 }
+
+const SCOPE_REFUSAL: Record<TokenScope, string> = {
+  scim: "This credential is for the SCIM endpoint only.",
+  events: "This credential is for the Events API only.",
+  admin: "This credential is for the admin API only.",
+};
+
+/** Bounded: a slow queue must not hold the answer (the event is committed; the sweeper delivers it). */
+async function nudge(deps: PipelineDependencies, tenantKey: string, log: Logger, requestId: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([deps.nudger.nudge(tenantKey), new Promise<void>((resolve) => (timer = setTimeout(resolve, NUDGE_WAIT_MS)))]);
+  } catch (e) {
+    log.error(JSON.stringify({ requestId, event: "events.nudge-failed", tenant: tenantKey, reason: describe(e) }));
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const NUDGE_WAIT_MS = 2000;
 
 function matchRoute(req: IncomingRequest): { route: Route; params: Record<string, string> } {
   const match = routeMatcher.match(req.method, req.url.pathname);

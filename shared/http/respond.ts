@@ -4,6 +4,7 @@ import { ScimError } from "../scim/errors";
 import { OAuthError } from "../auth/oauth-errors";
 import { StoreError } from "../store";
 import { SCIM_JSON, type ScimResponse } from "../handlers/types";
+import { ApiError } from "../handlers/api-error";
 
 export function storeErrorToScim(e: StoreError): ScimError {
   switch (e.code) {
@@ -24,8 +25,17 @@ export function storeErrorToScim(e: StoreError): ScimError {
  * Turns whatever was thrown into a response; `unexpected` marks a bug (logged with its stack). On an
  * OAuth route, a SCIM error the pipeline raised (a request limit, the body size) is answered in OAuth's format.
  */
-export function errorResponse(e: unknown, format?: "oauth"): { response: ScimResponse; unexpected: boolean } {
+export function errorResponse(e: unknown, format?: "oauth" | "api"): { response: ScimResponse; unexpected: boolean } {
   if (format === "oauth" && e instanceof ScimError) return errorResponse(OAuthError.fromRefusal(e.status, e.detail, e.headers));
+  if (format === "api") {
+    const scim = e instanceof StoreError ? storeErrorToScim(e) : e;
+    const api = scim instanceof ApiError ? scim : scim instanceof ScimError ? ApiError.fromScim(scim) : undefined;
+    const err = api ?? new ApiError(500, "internal_error", "An unexpected error occurred.");
+    return {
+      response: { status: err.status, body: err.toBody(), headers: { "Content-Type": "application/json; charset=utf-8", ...err.headers } },
+      unexpected: !api,
+    };
+  }
   // OAuthError (the token endpoint) has the same shape and brings its own JSON content type.
   const known = e instanceof ScimError || e instanceof OAuthError ? e : e instanceof StoreError ? storeErrorToScim(e) : undefined;
   const err = known ?? ScimError.internal();

@@ -5,6 +5,7 @@ import * as groups from "../handlers/groups";
 import * as discovery from "../handlers/discovery";
 import { searchAllResources } from "../handlers/root-search";
 import { healthCheck, oauthToken } from "../handlers/auth-routes";
+import * as eventsApi from "../handlers/events-api";
 import { ScimError } from "../scim/errors";
 import type { Handler } from "../handlers/types";
 import { RouteMatcher } from "./route-match";
@@ -17,10 +18,13 @@ export interface Route {
   methods: Method[];
   /** Functions route template (routePrefix is ""). */
   route: string;
-  /** "scim": a SCIM credential is required; "optional": used when sent (discovery per tenant); "none". */
-  auth: "scim" | "optional" | "none";
-  /** The error format of the route's answers: SCIM (RFC 7644 §3.12; the default) or OAuth (RFC 6749 §5.2). */
-  errors?: "oauth";
+  /**
+   * "scim": a credential of scope scim (Entra's) is required; "events" / "admin": a static token of that
+   * scope (the vendor's app, the operator); "optional": used when sent (discovery per tenant); "none".
+   */
+  auth: "scim" | "events" | "admin" | "optional" | "none";
+  /** The error format: SCIM (RFC 7644 §3.12; the default), OAuth (RFC 6749 §5.2), or the vendor APIs' JSON. */
+  errors?: "oauth" | "api";
   handler: Handler;
 }
 
@@ -63,6 +67,10 @@ const defined: Route[] = [
 
   { name: "oauthToken", methods: ["POST"], route: "oauth2/token", auth: "none", errors: "oauth", handler: oauthToken },
   { name: "health", methods: ["GET"], route: "health", auth: "none", handler: healthCheck },
+
+  // The vendor's Events API (docs/events.md): a token of scope "events", JSON errors of its own.
+  { name: "listEvents", methods: ["GET"], route: "events", auth: "events", errors: "api", handler: eventsApi.listEvents },
+  { name: "eventsSnapshot", methods: ["GET"], route: "events/snapshot", auth: "events", errors: "api", handler: eventsApi.snapshot },
 ];
 
 const definedMatcher = new RouteMatcher(defined);

@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import type { ScimObject } from "../scim/coerce";
 import type { StoredResource } from "../scim/resource";
+import { type ResourceChange, changedAttributes, userUpdateType } from "../scim/events";
 import { StoreError } from "./errors";
 import { rangeEnd, ROW } from "./keys";
 import { Meter, Partition, ReadRow, inParallel, keyAfter } from "./partition";
@@ -125,6 +126,18 @@ abstract class Resources {
     return out;
   }
 
+  /** 1 round trip: up to `limit` (≤ 1000) resources in id order after `afterId` (from the first when absent). */
+  async page(afterId: string | undefined, limit: number): Promise<StoredEntity[]> {
+    const prefix = this.kind.row;
+    const from = afterId === undefined ? prefix : this.rows.key(this.kind, afterId) + "\u0000";
+    const out: StoredEntity[] = [];
+    for await (const row of this.p.range(from, rangeEnd(prefix), undefined, limit)) {
+      out.push(fromRow(row, false));
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
   /** ⌈n/1000⌉ round trips: every resource of this kind, streamed. */
   async *scan(): AsyncIterable<StoredEntity> {
     const prefix = this.kind.row;
@@ -142,6 +155,7 @@ abstract class Resources {
     await this.commitLabelled({
       own,
       ownAt: "first",
+      changes: [this.change(this.kind.name === "User" ? "user.created" : "group.created", resource)],
       pairs: pairs(resource.id),
       companion: companion?.(resource.id),
       committed: async (e) => e.code === "conflict" && (await this.versionOf(resource.id)) === resource.version,
@@ -170,6 +184,7 @@ abstract class Resources {
           ...extra,
           own,
           ownAt: "first",
+          changes: this.updateChanges(current, next),
           committed: async (e) => {
             if (e.code !== "precondition-failed") return false;
             reread = await this.get(id);
@@ -183,6 +198,22 @@ abstract class Resources {
         await jitter(tries);
       }
     }
+  }
+
+  /** A change of this resource's own, as its event records it. */
+  protected change(type: ResourceChange["type"], resource: StoredResource, changed?: string[]): ResourceChange {
+    const { id, doc, created, lastModified, version } = resource; // not the ETag of a read entity
+    return { type, resourceType: this.kind.name, resource: { id, doc, created, lastModified, version }, ...(changed ? { changed } : {}) };
+  }
+
+  /** What a replace records: nothing when the document is the same (a no-op PATCH renews only the version). */
+  private updateChanges(current: StoredEntity, next: StoredResource): ResourceChange[] {
+    if (this.kind.name === "User") {
+      const kind = userUpdateType(current.doc, next.doc);
+      return kind ? [this.change(kind.type, next, kind.changed)] : [];
+    }
+    const changed = changedAttributes(current.doc, next.doc);
+    return changed.length > 0 ? [this.change("group.updated", next, changed)] : [];
   }
 
   /** Commits; a clash on a unique index row among `own` becomes a conflict naming its attribute. */
@@ -251,24 +282,28 @@ class Memberships {
   async pairsNaming(resourceId: string, isGroup: boolean, limit = Infinity): Promise<Pair[]> {
     const pairs: Pair[] = [];
     for await (const groupId of this.rawGroupsOf(resourceId)) {
-      pairs.push(this.rows.removePair(groupId, resourceId));
+      pairs.push(this.rows.removePair(groupId, resourceId, isGroup ? "Group" : "User"));
       if (pairs.length >= limit) return pairs;
     }
     if (isGroup) {
       for await (const m of this.rawMembers(resourceId, Math.min(1000, limit))) {
-        pairs.push(this.rows.removePair(resourceId, m.value));
+        pairs.push(this.rows.removePair(resourceId, m.value, m.type));
         if (pairs.length >= limit) return pairs;
       }
     }
     return pairs;
   }
 
-  /** Removes whatever membership rows still name a resource (⌈n/50⌉ transactions). */
+  /**
+   * Removes whatever membership rows still name a resource (⌈n/49⌉ transactions). A user's are recorded
+   * as member_removed events (a membership a PATCH added while the user was being deleted); a deleted
+   * group's are not (its one group.deleted event stands for them).
+   */
   async removeAllNaming(resourceId: string, isGroup: boolean, deadline = Infinity): Promise<boolean> {
     for (;;) {
       const pairs = await this.pairsNaming(resourceId, isGroup, 1000);
       if (pairs.length === 0) return true;
-      await commit(this.p, { own: [], ownAt: "first", pairs });
+      await commit(this.p, { own: [], ownAt: "first", pairs, memberEvents: !isGroup });
       if (pairs.length < 1000 && !isGroup) return true;
       if (Date.now() > deadline) return false;
     }
@@ -314,6 +349,7 @@ export class UserStore extends Resources {
       own: this.rows.remove(USER_KIND, current),
       ownAt: "last",
       pairs,
+      changes: [this.change("user.deleted", current)],
       committed: async (e) => e.code === "not-found" && !(await this.exists(id)),
     });
     await this.memberships.removeAllNaming(id, false);
@@ -417,6 +453,7 @@ export class GroupStore extends Resources {
         own: [...this.rows.remove(GROUP_KIND, current), this.rows.tombstone(id, new Date().toISOString())],
         ownAt: "first",
         pairs: [],
+        changes: [this.change("group.deleted", current)],
         committed: async (e) => e.code === "not-found" && (await this.memberships.deletionPending(id)),
       });
       deleted = true;
@@ -456,6 +493,18 @@ export class GroupStore extends Resources {
   async *membersOfExisting(groupId: string): AsyncIterable<MemberRef> {
     if (!(await this.exists(groupId))) return;
     yield* this.memberships.liveMembers(groupId);
+  }
+
+  /** 1 round trip: up to `limit` (≤ 1000) direct members of a group in id order after `afterId` (raw rows). */
+  async membersPage(groupId: string, afterId: string | undefined, limit: number): Promise<MemberRef[]> {
+    const prefix = memberPrefix(groupId);
+    const from = afterId === undefined ? prefix : prefix + afterId + "\u0000";
+    const out: MemberRef[] = [];
+    for await (const row of this.p.range(from, rangeEnd(prefix), ["RowKey", "t"], limit)) {
+      out.push({ value: keyAfter(row, prefix), type: row.t === "Group" ? "Group" : "User" });
+      if (out.length >= limit) break;
+    }
+    return out;
   }
 
   /** 1 round trip: whether `memberId` is a direct member of the group. */

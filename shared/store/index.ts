@@ -6,7 +6,8 @@ import { tenantPartition } from "./keys";
 import { Partition } from "./partition";
 import { TenantDirectory, tenantDirectory } from "./directory";
 import { AssertionReplayCache } from "./assertion-replays";
-import { TableSettings, createTableClient, tableReadiness } from "./table";
+import { TableSettings, createTableClient, createTableServiceClient, tableReadiness } from "./table";
+import { EventLog } from "./event-log";
 import { TenantSettings } from "./settings";
 
 export { StoreError } from "./errors";
@@ -18,6 +19,9 @@ export type { Meter } from "./partition";
 export { AssertionReplayCache } from "./assertion-replays";
 export type { TableSettings } from "./table";
 export type { TenantSettings } from "./settings";
+export { EventLog, CursorExpired, periodOf } from "./event-log";
+export type { LogPosition, LogPage, SequencedEntry } from "./event-log";
+export { tenantPartition } from "./keys";
 
 export interface Store {
   /** One request's view of a tenant's directory (opens the table on first use). */
@@ -29,13 +33,21 @@ export interface Store {
   settings(tenantKey: string): Promise<TenantSettings>;
   /** Used client assertions (replay protection for workload identity federation). */
   readonly assertionReplays: AssertionReplayCache;
+  /** The tenants' ordered event logs (sequencer and reader), keyed by tenant partition. */
+  readonly events: EventLog;
   /** Creates the table if needed; fails with the reason when storage is unreachable. */
   ready(): Promise<void>;
 }
 
-export function openStore(settings: TableSettings): Store {
+export interface StoreSettings extends TableSettings {
+  /** Days of event history kept (Events API, replay). */
+  eventRetentionDays: number;
+}
+
+export function openStore(settings: StoreSettings): Store {
   let client: TableClient | undefined;
   let ready: (() => Promise<void>) | undefined;
+  let service: ReturnType<typeof createTableServiceClient> | undefined;
   const table = async (): Promise<TableClient> => {
     client ??= createTableClient(settings);
     ready ??= tableReadiness(client);
@@ -46,6 +58,13 @@ export function openStore(settings: TableSettings): Store {
     tenant: async (tenantKey) => tenantDirectory(new Partition(await table(), tenantPartition(tenantKey))),
     settings: async (tenantKey) => new TenantSettings(new Partition(await table(), tenantPartition(tenantKey))),
     assertionReplays: new AssertionReplayCache(table),
+    events: new EventLog({
+      tablePrefix: settings.tableName,
+      client: (tableName) => createTableClient({ ...settings, tableName }),
+      service: () => (service ??= createTableServiceClient(settings)),
+      main: async (partitionKey) => new Partition(await table(), partitionKey),
+      retentionDays: settings.eventRetentionDays,
+    }),
     ready: async () => {
       await table();
     },

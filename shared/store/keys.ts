@@ -40,6 +40,8 @@ export const ROW = {
   memberOf: "R:",
   deletedGroup: "Z:",
   settings: "P:",
+  outbox: "E:",
+  eventLog: "Q:",
 } as const;
 
 /** Upper bound of a prefix range: `RowKey ge 'U:' and RowKey lt 'U;'`. */

@@ -18,6 +18,8 @@ export const MAX_BATCH = 100;
 export interface Meter {
   trips: number;
   transactions: number;
+  /** Change events the committed transactions recorded (the pipeline nudges the dispatcher when > 0). */
+  events: number;
   /** Told about every call as it ends (the pipeline sets it: telemetry's storage latency). */
   observe?: (call: StorageCall) => void;
 }
@@ -31,7 +33,7 @@ export interface StorageCall {
 }
 
 export class Partition {
-  readonly meter: Meter = { trips: 0, transactions: 0 };
+  readonly meter: Meter = { trips: 0, transactions: 0, events: 0 };
   constructor(
     private readonly table: TableClient,
     readonly partitionKey: string,

@@ -7,7 +7,7 @@ import type { ScimObject } from "../scim/coerce";
 import { ROW, encodeKeyPart, foldCase } from "./keys";
 import { StoreError } from "./errors";
 import type { ReadRow } from "./partition";
-import type { Pair } from "./transactions";
+import type { OutboxEntry } from "../scim/events";
 
 /**
  * A unique index has one row per value (`N:<value>`; a second insert is a 409). A non-unique one has a
@@ -83,19 +83,47 @@ function indexKeys(kind: ResourceKind, id: string, doc: ScimObject): Array<{ ind
   });
 }
 
-/** The document, split over d0…d7 so it fits Table Storage's 32K-character string properties. */
-function documentRow(partitionKey: string, rowKey: string, kindLetter: string, r: StoredResource): Row {
-  const json = JSON.stringify(r.doc);
+/** JSON text split over d0…d7 so it fits Table Storage's 32K-character string properties. */
+export function withText(row: Row, json: string, what: string): Row {
   const chunks = Math.ceil(json.length / CHUNK) || 1;
-  if (chunks > MAX_CHUNKS) throw new StoreError("too-large", `The resource is larger than ${MAX_CHUNKS * CHUNK} characters.`);
-  const row: Row = { partitionKey, rowKey, k: kindLetter, id: r.id, v: r.version, c: r.created, m: r.lastModified, n: chunks };
+  if (chunks > MAX_CHUNKS) throw new StoreError("too-large", `The ${what} is larger than ${MAX_CHUNKS * CHUNK} characters.`);
+  row.n = chunks;
   for (let i = 0; i < chunks; i++) row[`d${i}`] = json.slice(i * CHUNK, (i + 1) * CHUNK);
   return row;
 }
 
-export function fromRow(row: ReadRow, withEtag: boolean): StoredEntity {
+/** The JSON text a row holds in d0…d<n-1>. */
+export function textOf(row: ReadRow): string {
   let json = "";
   for (let i = 0; i < Number(row.n); i++) json += row[`d${i}`] as string;
+  return json;
+}
+
+/** The document row of a resource (and of a user's index copies). */
+function documentRow(partitionKey: string, rowKey: string, kindLetter: string, r: StoredResource): Row {
+  return withText({ partitionKey, rowKey, k: kindLetter, id: r.id, v: r.version, c: r.created, m: r.lastModified }, JSON.stringify(r.doc), "resource");
+}
+
+/** The outbox row of one transaction (E:<entry id>): created, so a replay of a committed transaction conflicts on it. */
+export function outboxRow(partitionKey: string, entry: OutboxEntry): TransactionAction {
+  return ["create", withText({ partitionKey, rowKey: ROW.outbox + entry.id, k: "E" }, JSON.stringify(entry), "event")];
+}
+
+/** The entry an outbox row holds. */
+export const outboxEntryOf = (row: ReadRow): OutboxEntry => JSON.parse(textOf(row)) as OutboxEntry;
+
+/** The version a transaction's actions write to a group's row (its replace, create or touch), if any. */
+export function versionWritten(actions: readonly TransactionAction[], groupId: string): string | undefined {
+  const key = ROW.group + groupId;
+  for (const action of actions) {
+    const row = action[1] as { rowKey?: string; v?: unknown };
+    if (row.rowKey === key && typeof row.v === "string") return row.v;
+  }
+  return undefined;
+}
+
+export function fromRow(row: ReadRow, withEtag: boolean): StoredEntity {
+  const json = textOf(row);
   return {
     id: row.id as string,
     doc: JSON.parse(json) as ScimObject,
@@ -111,6 +139,14 @@ const reverseKey = (memberId: string, groupId: string) => `${ROW.memberOf}${memb
 export const memberPrefix = (groupId: string) => `${ROW.member}${groupId}:`;
 export const memberOfPrefix = (memberId: string) => `${ROW.memberOf}${memberId}:`;
 export const tombstoneKey = (groupId: string) => ROW.deletedGroup + groupId;
+
+/** One membership: its two rows (M: and R:), always written or removed together, and what it means. */
+export interface Pair {
+  readonly rows: readonly [TransactionAction, TransactionAction];
+  readonly op: "add" | "remove";
+  readonly group: string;
+  readonly member: { value: string; type?: "User" | "Group" };
+}
 
 /** The row actions of one tenant partition. */
 export class Rows {
@@ -173,18 +209,30 @@ export class Rows {
     return ["update", { partitionKey: this.partitionKey, rowKey: this.key(GROUP_KIND, groupId), m: at, v: version }, "Merge", { etag: "*" }];
   }
 
+  /** Created, not upserted: adding a member that is already there fails (409) and is dropped as a no-op. */
   addPair(groupId: string, member: MemberRef): Pair {
-    return [
-      ["upsert", { partitionKey: this.partitionKey, rowKey: memberKey(groupId, member.value), t: member.type }, "Replace"],
-      ["upsert", { partitionKey: this.partitionKey, rowKey: reverseKey(member.value, groupId) }, "Replace"],
-    ];
+    return {
+      op: "add",
+      group: groupId,
+      member: { value: member.value, type: member.type },
+      rows: [
+        ["create", { partitionKey: this.partitionKey, rowKey: memberKey(groupId, member.value), t: member.type }],
+        ["create", { partitionKey: this.partitionKey, rowKey: reverseKey(member.value, groupId) }],
+      ],
+    };
   }
 
-  removePair(groupId: string, memberId: string): Pair {
-    return [
-      ["delete", { partitionKey: this.partitionKey, rowKey: memberKey(groupId, memberId) }],
-      ["delete", { partitionKey: this.partitionKey, rowKey: reverseKey(memberId, groupId) }],
-    ];
+  /** `type` when the caller knows the member's kind (it is then named in the member_removed event). */
+  removePair(groupId: string, memberId: string, type?: MemberType): Pair {
+    return {
+      op: "remove",
+      group: groupId,
+      member: type ? { value: memberId, type } : { value: memberId },
+      rows: [
+        ["delete", { partitionKey: this.partitionKey, rowKey: memberKey(groupId, memberId) }],
+        ["delete", { partitionKey: this.partitionKey, rowKey: reverseKey(memberId, groupId) }],
+      ],
+    };
   }
 
   tombstone(groupId: string, at: string): TransactionAction {

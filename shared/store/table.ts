@@ -48,6 +48,24 @@ export function createTableClient(s: TableSettings): TableClient {
   throw new Error("No Table Storage configured: set SCIM_STORAGE_CONNECTION_STRING or SCIM_STORAGE_TABLE_ENDPOINT.");
 }
 
+/** The account's table service (the event log lists and drops its day tables through it). */
+export function createTableServiceClient(s: TableSettings): DataTables.TableServiceClient {
+  const { TableServiceClient } = dataTables();
+  if (s.storageConnectionString) {
+    return TableServiceClient.fromConnectionString(s.storageConnectionString, {
+      allowInsecureConnection: isLoopback(s.storageConnectionString),
+      retryOptions: RETRY,
+    });
+  }
+  if (s.storageTableEndpoint) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { DefaultAzureCredential } = require("@azure/identity") as typeof import("@azure/identity");
+    const credential: TokenCredential = new DefaultAzureCredential(s.managedIdentityClientId ? { managedIdentityClientId: s.managedIdentityClientId } : {});
+    return new TableServiceClient(s.storageTableEndpoint, credential, { retryOptions: RETRY });
+  }
+  throw new Error("No Table Storage configured: set SCIM_STORAGE_CONNECTION_STRING or SCIM_STORAGE_TABLE_ENDPOINT.");
+}
+
 function isLoopback(connectionString: string): boolean {
   return /UseDevelopmentStorage=true|=http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/i.test(connectionString);
 }

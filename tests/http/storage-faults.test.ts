@@ -9,7 +9,8 @@ let t: TestHost;
 let scim: ScimClient;
 beforeAll(async () => {
   proxy = await startFaultyProxy(process.env.SCIM_STORAGE_CONNECTION_STRING!);
-  t = await startTestHost({ SCIM_STORAGE_CONNECTION_STRING: proxy.connectionString });
+  // No background dispatch: its storage calls would take the faults meant for the requests under test.
+  t = await startTestHost({ SCIM_STORAGE_CONNECTION_STRING: proxy.connectionString, SCIM_EVENT_DISPATCH: "off" });
   scim = await t.newTenant();
 });
 afterEach(() => proxy.heal());

@@ -57,6 +57,8 @@ export interface ChildHostOptions {
   dir: string;
   /** The tenant of the development token (SCIM_DEV_TENANT). */
   tenant: string;
+  /** More settings for the child (e.g. SCIM_EVENT_DISPATCH). */
+  env?: Record<string, string>;
 }
 
 /** Starts `npm start`'s entry on a free loopback port; resolves once it printed its Tenant URL and token. */
@@ -73,6 +75,7 @@ export async function startChildHost(options: ChildHostOptions): Promise<ChildHo
       SCIM_STORAGE_CONNECTION_STRING: options.storageConnectionString,
       SCIM_LOCAL_CREDENTIALS_FILE: path.join(options.dir, "credentials.json"),
       SCIM_DEV_TENANT: options.tenant,
+      ...(options.env ?? {}),
     },
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));

@@ -62,6 +62,8 @@ export interface TestHost {
   service: Service;
   /** A fresh tenant with its own static token; with `policy`, that schema policy is stored for it first. */
   newTenant(options?: { policy?: unknown }): Promise<ScimClient>;
+  /** A client of the host's root (not the SCIM base) with a fresh token of `scope` for `tenant` (Events API, admin API). */
+  apiClient(tenant: string, scope: "events" | "admin"): Promise<ScimClient>;
   /** Another instance on the same settings (same table and credentials, its own in-memory state). */
   sibling(): Promise<TestHost>;
   /** Captures the request log lines (parsed) until stop() is called. */
@@ -126,9 +128,16 @@ async function startHost(config: Config, options: Pick<ServiceOptions, "secretCl
       const { token } = await createStaticToken(service.credentials, { tenant, label: "test" });
       return new ScimClient(scimUrl, token, tenant);
     },
+    apiClient: async (tenant, scope) => {
+      const { token } = await createStaticToken(service.credentials, { tenant, label: "test", scope });
+      return new ScimClient(host.url, token, tenant);
+    },
     captureRequestLog: () => requestLog.capture(),
     captureAuthLog: () => authLog.capture(),
-    close: () => host.close(),
+    close: async () => {
+      await service.dispatcher.close();
+      await host.close();
+    },
   };
 }
 

@@ -1,0 +1,456 @@
+// The tenant's ordered event log: the sequencer that moves outbox entries (E: rows, written in the
+// change's own transaction) into a gap-free, per-tenant sequence, and the reader behind the Events API,
+// webhooks and snapshots.
+//
+// Why a sequencer: outbox keys are made by writers before they commit, so two writers can commit in the
+// opposite order of their keys, and a reader paging over outbox keys could pass an entry that appears
+// behind it later. The sequencer numbers only entries that are already committed, and appends them with
+// their numbers in one transaction that also advances the log's state row under its ETag: an entry is
+// readable only with its number, and every smaller number is readable before it. Writers never wait for
+// it and never touch a shared row (create stays 1 round trip, PATCH 2); only the sequencer is serialized,
+// per tenant, and it appends up to 99 entries per transaction.
+//
+// Where the log lives: one table per UTC day, `<table>ev<yyyymmdd>`, partitioned by tenant, so expiry is
+// one deleteTable per day for every tenant at once (Table Storage has no TTL). In a day's partition:
+//   S                   the state row: last sequence number, the ids of the last appended batch, and
+//                       `closed`/`next` once the tenant's log has moved on to a later day;
+//   L:<12-digit end>    a sequenced entry (its events are numbered first … end); or, at last+1 of a
+//                       closed day, the marker that sends readers on to the next day's partition.
+// The tenant's main partition keeps Q:events: which day is current and its last number (in the same
+// transaction that clears the sequenced outbox rows), so numbering survives a day's table expiring.
+//
+// Crash safety: appending and clearing the outbox are two transactions (two tables). The state row
+// remembers the last batch's entry ids; a sequencer that finds outbox rows with those ids knows they are
+// already in the log and only clears them. So an entry is appended exactly once.
+import type { TableClient, TableServiceClient, TransactionAction } from "@azure/data-tables";
+import { type OutboxEntry, eventCount } from "../scim/events";
+import { StoreError } from "./errors";
+import { ROW, rangeEnd } from "./keys";
+import { Partition, type ReadRow } from "./partition";
+import { outboxEntryOf, textOf, withText } from "./rows";
+import { fromTableError } from "./errors";
+
+/** A position in a tenant's log: the day whose partition holds the next entry, and the last number read. */
+export interface LogPosition {
+  period: string;
+  seq: number;
+}
+
+/** One sequenced entry: its events are numbered first … first + count − 1. */
+export interface SequencedEntry {
+  /** The day whose partition holds it. */
+  period: string;
+  first: number;
+  count: number;
+  entry: OutboxEntry;
+}
+
+export interface LogPage {
+  entries: SequencedEntry[];
+  /** Where the next read continues (the last entry read, or the position read from when none). */
+  position: LogPosition;
+}
+
+export interface EventLogOptions {
+  /** The main table's name: day tables are `<name>ev<yyyymmdd>`. */
+  tablePrefix: string;
+  /** A TableClient for another table of the same account. */
+  client: (tableName: string) => TableClient;
+  /** The account's table service (listing and dropping day tables). */
+  service: () => TableServiceClient;
+  /** A tenant's main partition (its outbox and the Q:events pointer). */
+  main: (partitionKey: string) => Promise<Partition>;
+  /** Whole days of history kept (a day's table is dropped once every event in it is older). */
+  retentionDays: number;
+  now?: () => number;
+}
+
+/** The reader asked for a position whose day has expired: the consumer must start again from a snapshot. */
+export class CursorExpired extends Error {
+  constructor(readonly period: string) {
+    super(`Events of ${period} are past the retention period.`);
+    this.name = "CursorExpired";
+  }
+}
+
+const STATE = "S";
+const LOG = "L:";
+const POINTER = ROW.eventLog + "events";
+/** Entries per append transaction: the state row and 99 log rows. */
+const BATCH_ENTRIES = 99;
+/** Text per append transaction, inside the 4 MiB limit of an entity-group transaction. */
+const BATCH_CHARS = 1_500_000;
+/** Outbox rows read per sequencing pass. */
+const OUTBOX_READ = 2000;
+
+const pad = (n: number) => String(n).padStart(12, "0");
+const logKey = (end: number) => LOG + pad(end);
+
+/** The UTC day of a moment: the period (and table) its appended entries go to. */
+export const periodOf = (ms: number) => new Date(ms).toISOString().slice(0, 10).replace(/-/g, "");
+
+/** The day `days` before a period. */
+function periodMinus(period: string, days: number): string {
+  const ms = Date.UTC(Number(period.slice(0, 4)), Number(period.slice(4, 6)) - 1, Number(period.slice(6, 8)));
+  return periodOf(ms - days * 86_400_000);
+}
+
+interface State {
+  period: string;
+  last: number;
+  batch: string[];
+  closed: boolean;
+  next?: string;
+  etag: string;
+}
+
+/** Opens the tables of the log; `client(name)` builds a TableClient for a table of the same account. */
+export class EventLog {
+  private readonly clients = new Map<string, TableClient>();
+  private readonly existing = new Map<string, Promise<void>>();
+  private readonly slots = new Map<string, { run: Promise<number>; again?: Promise<number> }>();
+  private readonly main: (partitionKey: string) => Promise<Partition>;
+  private readonly now: () => number;
+
+  constructor(private readonly options: EventLogOptions) {
+    this.main = options.main;
+    this.now = options.now ?? Date.now;
+  }
+
+  tableOf(period: string): string {
+    return `${this.options.tablePrefix}ev${period}`;
+  }
+
+  private tableClient(period: string): TableClient {
+    const name = this.tableOf(period);
+    let c = this.clients.get(name);
+    if (!c) {
+      c = this.options.client(name);
+      this.clients.set(name, c);
+    }
+    return c;
+  }
+
+  private async ensureTable(period: string): Promise<void> {
+    const name = this.tableOf(period);
+    let ready = this.existing.get(name);
+    if (!ready) {
+      ready = this.tableClient(period)
+        .createTable()
+        .catch((e: unknown) => {
+          this.existing.delete(name);
+          throw fromTableError(e);
+        });
+      this.existing.set(name, ready);
+    }
+    await ready;
+  }
+
+  private day(period: string, partitionKey: string): Partition {
+    return new Partition(this.tableClient(period), partitionKey);
+  }
+
+  /**
+   * Moves the tenant's committed outbox entries into its log, in commit order; returns how many entries
+   * were appended. Calls for the same tenant in one process share one run; across processes the state
+   * row's ETag keeps one appender at a time.
+   */
+  sequence(partitionKey: string): Promise<number> {
+    const slot = this.slots.get(partitionKey);
+    if (!slot) return this.startRun(partitionKey);
+    // One follow-up run for everyone who asked while a run was under way: it sees what they committed.
+    slot.again ??= slot.run.catch(() => 0).then(() => this.startRun(partitionKey));
+    return slot.again;
+  }
+
+  private startRun(partitionKey: string): Promise<number> {
+    const slot: { run: Promise<number>; again?: Promise<number> } = { run: Promise.resolve(0) };
+    slot.run = this.sequenceNow(partitionKey).finally(() => {
+      if (this.slots.get(partitionKey) === slot) this.slots.delete(partitionKey);
+    });
+    this.slots.set(partitionKey, slot);
+    return slot.run;
+  }
+
+  private async sequenceNow(partitionKey: string): Promise<number> {
+    const main = await this.main(partitionKey);
+    let appended = 0;
+    for (let pass = 0; pass < 50; pass++) {
+      const rows = await readOutbox(main);
+      if (rows.length === 0) return appended;
+      const state = await this.openState(partitionKey, main);
+      const already = new Set(state.batch);
+      const leftovers = rows.filter((r) => already.has(r.entry.id));
+      if (leftovers.length > 0) await clearOutbox(main, leftovers, undefined);
+      const fresh = rows.filter((r) => !already.has(r.entry.id));
+      if (fresh.length === 0) continue;
+      const batch = takeBatch(fresh);
+      const appendedState = await this.append(partitionKey, state, batch);
+      if (!appendedState) continue; // another appender moved the state on: read again
+      await clearOutbox(main, batch, { period: appendedState.period, last: appendedState.last });
+      appended += batch.length;
+      if (rows.length < OUTBOX_READ && batch.length === fresh.length) return appended;
+    }
+    return appended;
+  }
+
+  /** One transaction: the state row (under its ETag) and the batch's log rows. Undefined when the state had moved. */
+  private async append(partitionKey: string, state: State, batch: OutboxRow[]): Promise<State | undefined> {
+    let last = state.last;
+    const rows: TransactionAction[] = [];
+    for (const { entry } of batch) {
+      const count = eventCount(entry);
+      const first = last + 1;
+      last += count;
+      rows.push(["create", withText({ partitionKey, rowKey: logKey(last), k: "L", f: first, c: count }, JSON.stringify(entry), "event")]);
+    }
+    const ids = batch.map((b) => b.entry.id);
+    const stateRow = { partitionKey, rowKey: STATE, last, batch: JSON.stringify(ids), closed: false };
+    try {
+      await this.day(state.period, partitionKey).submit([["update", stateRow, "Replace", { etag: state.etag }], ...rows]);
+    } catch (e) {
+      if (e instanceof StoreError && (e.code === "precondition-failed" || e.code === "conflict" || e.code === "not-found")) return undefined;
+      throw e;
+    }
+    return { ...state, last, batch: ids, etag: "" };
+  }
+
+  /** The tenant's open state row: today's, or a later day's when another clock got there first. */
+  private async openState(partitionKey: string, main: Partition): Promise<State> {
+    const today = periodOf(this.now());
+    for (let hop = 0; hop < 10; hop++) {
+      const pointer = await main.pointRead(POINTER);
+      if (!pointer) {
+        await this.ensureTable(today);
+        const created = await this.createState(today, partitionKey, 0, []);
+        await upsertPointer(main, today, created.last);
+        return created;
+      }
+      let period = String(pointer.period);
+      let state = await this.readState(period, partitionKey);
+      for (let follow = 0; state?.closed && state.next && follow < 40; follow++) {
+        period = state.next;
+        state = await this.readState(period, partitionKey);
+      }
+      if (!state) {
+        // The current day's table expired while the tenant was idle: continue the numbering today.
+        await this.ensureTable(today);
+        const created = await this.createState(today, partitionKey, Number(pointer.last ?? 0), []);
+        await upsertPointer(main, today, created.last);
+        return created;
+      }
+      if (state.period !== String(pointer.period)) await upsertPointer(main, state.period, state.last);
+      if (state.period >= today) return state;
+      // Close the old day: its state moves on and the marker at last+1 sends readers to today.
+      await this.ensureTable(today);
+      try {
+        await this.day(state.period, partitionKey).submit([
+          [
+            "update",
+            { partitionKey, rowKey: STATE, last: state.last, batch: JSON.stringify(state.batch), closed: true, next: today },
+            "Replace",
+            { etag: state.etag },
+          ],
+          ["create", { partitionKey, rowKey: logKey(state.last + 1), k: "M", next: today }],
+        ]);
+      } catch (e) {
+        if (!(e instanceof StoreError) || (e.code !== "precondition-failed" && e.code !== "conflict")) throw e;
+        continue; // someone appended or closed meanwhile: look again
+      }
+      const opened = await this.createState(today, partitionKey, state.last, state.batch, state.period);
+      await upsertPointer(main, today, opened.last);
+      return opened;
+    }
+    throw new StoreError("unavailable", "The event log is changing too often; retry later.");
+  }
+
+  private async createState(period: string, partitionKey: string, last: number, batch: string[], prev?: string): Promise<State> {
+    const p = this.day(period, partitionKey);
+    try {
+      await p.submit([["create", { partitionKey, rowKey: STATE, last, batch: JSON.stringify(batch), closed: false, ...(prev ? { prev } : {}) }]]);
+    } catch (e) {
+      if (!(e instanceof StoreError) || e.code !== "conflict") throw e;
+    }
+    const state = await this.readState(period, partitionKey);
+    if (!state) throw new StoreError("unavailable", "The event log's state row could not be read back.");
+    return state;
+  }
+
+  private async readState(period: string, partitionKey: string): Promise<State | undefined> {
+    let row: ReadRow | undefined;
+    try {
+      row = await this.day(period, partitionKey).pointRead(STATE);
+    } catch (e) {
+      if (e instanceof StoreError && e.code === "not-found") return undefined; // the table itself is gone
+      throw e;
+    }
+    if (!row) return undefined;
+    return {
+      period,
+      last: Number(row.last),
+      batch: JSON.parse(typeof row.batch === "string" ? row.batch : "[]") as string[],
+      closed: row.closed === true,
+      ...(typeof row.next === "string" ? { next: row.next } : {}),
+      etag: String(row.etag),
+    };
+  }
+
+  /** The position after the last sequenced event (1 read, after following closed days). */
+  async head(partitionKey: string): Promise<LogPosition> {
+    const main = await this.main(partitionKey);
+    const pointer = await main.pointRead(POINTER);
+    if (!pointer) return { period: periodOf(this.now()), seq: 0 };
+    let period = String(pointer.period);
+    let state = await this.readState(period, partitionKey);
+    for (let follow = 0; state?.closed && state.next && follow < 40; follow++) {
+      period = state.next;
+      state = await this.readState(period, partitionKey);
+    }
+    return { period, seq: state ? state.last : Number(pointer.last ?? 0) };
+  }
+
+  /** The oldest retained position of a tenant's log (reading from the beginning). */
+  async start(partitionKey: string): Promise<LogPosition> {
+    const periods = await this.periods();
+    for (const period of periods) {
+      for await (const row of this.day(period, partitionKey).range(LOG, rangeEnd(LOG), ["RowKey", "f", "k"], 1)) {
+        if (row.k === "L") return { period, seq: Number(row.f) - 1 };
+        break;
+      }
+    }
+    return this.head(partitionKey);
+  }
+
+  /**
+   * Up to `maxEntries` entries after `from` (⌈entries/100⌉ round trips, plus one per day boundary crossed).
+   * Throws CursorExpired when `from`'s day is past retention.
+   */
+  async read(partitionKey: string, from: LogPosition, maxEntries: number): Promise<LogPage> {
+    const entries: SequencedEntry[] = [];
+    let position = { ...from };
+    if (position.period < this.oldestRetained()) throw new CursorExpired(position.period);
+    for (let hop = 0; hop < 40; hop++) {
+      let moved = false;
+      try {
+        for await (const row of this.day(position.period, partitionKey).range(logKey(position.seq), rangeEnd(LOG), undefined, Math.min(100, maxEntries + 1))) {
+          if (row.rowKey === logKey(position.seq)) continue; // the entry ending at the cursor was read already
+          if (row.k === "M") {
+            position = { period: String(row.next), seq: position.seq };
+            moved = true;
+            break;
+          }
+          const first = Number(row.f);
+          const count = Number(row.c);
+          entries.push({ period: position.period, first, count, entry: JSON.parse(textOf(row)) as OutboxEntry });
+          position = { period: position.period, seq: first + count - 1 };
+          if (entries.length >= maxEntries) return { entries, position };
+        }
+      } catch (e) {
+        if (e instanceof StoreError && e.code === "not-found") return { entries, position }; // no table for that day yet
+        throw e;
+      }
+      if (!moved) return { entries, position };
+    }
+    return { entries, position };
+  }
+
+  /** The retained days that have a table, oldest first (1 round trip). */
+  async periods(): Promise<string[]> {
+    const prefix = `${this.options.tablePrefix}ev`;
+    const out: string[] = [];
+    const service = this.options.service();
+    for await (const t of service.listTables({ queryOptions: { filter: `TableName ge '${prefix}' and TableName lt '${prefix}~'` } })) {
+      const name = t.name ?? "";
+      const period = name.slice(prefix.length);
+      if (/^\d{8}$/.test(period)) out.push(period);
+    }
+    return out.sort();
+  }
+
+  /** The oldest day still served: today minus the retention. */
+  oldestRetained(): string {
+    return periodMinus(periodOf(this.now()), this.options.retentionDays);
+  }
+
+  /** Drops the day tables past retention (1 round trip to list, 1 per table dropped). Returns the days dropped. */
+  async prune(): Promise<string[]> {
+    const oldest = this.oldestRetained();
+    const dropped: string[] = [];
+    for (const period of await this.periods()) {
+      if (period >= oldest) break;
+      try {
+        await this.options.service().deleteTable(this.tableOf(period));
+      } catch (e) {
+        if (fromTableError(e).code !== "not-found") throw fromTableError(e);
+      }
+      this.existing.delete(this.tableOf(period));
+      dropped.push(period);
+    }
+    return dropped;
+  }
+
+  /** Outbox entries committed but not yet sequenced, and the oldest one's time (the delivery backlog's start). */
+  async pending(partitionKey: string): Promise<{ count: number; oldest?: string }> {
+    const rows = await readOutbox(await this.main(partitionKey));
+    const oldest = rows.map((r) => r.entry.at).sort()[0];
+    return { count: rows.length, ...(oldest ? { oldest } : {}) };
+  }
+}
+
+interface OutboxRow {
+  key: string;
+  entry: OutboxEntry;
+  size: number;
+}
+
+/** ⌈n/1000⌉ round trips: the outbox, in commit order (the service's commit timestamp, then key). */
+async function readOutbox(main: Partition): Promise<OutboxRow[]> {
+  const rows: Array<OutboxRow & { ts: string }> = [];
+  for await (const row of main.range(ROW.outbox, rangeEnd(ROW.outbox))) {
+    rows.push({ key: row.rowKey ?? "", entry: outboxEntryOf(row), size: textOf(row).length, ts: typeof row.timestamp === "string" ? row.timestamp : "" });
+    if (rows.length >= OUTBOX_READ) break;
+  }
+  rows.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return rows;
+}
+
+function takeBatch(rows: OutboxRow[]): OutboxRow[] {
+  const batch: OutboxRow[] = [];
+  let chars = 0;
+  for (const row of rows) {
+    if (batch.length >= BATCH_ENTRIES || (batch.length > 0 && chars + row.size > BATCH_CHARS)) break;
+    batch.push(row);
+    chars += row.size;
+  }
+  return batch;
+}
+
+/** Deletes sequenced outbox rows (≤ 99 per transaction), recording the log's head in Q:events with the last chunk. */
+async function clearOutbox(main: Partition, rows: OutboxRow[], head: { period: string; last: number } | undefined): Promise<void> {
+  let remaining = rows.map((r) => r.key);
+  for (;;) {
+    const chunkKeys = remaining.slice(0, 99);
+    const rest = remaining.slice(99);
+    const actions: TransactionAction[] = chunkKeys.map((rowKey) => ["delete", { partitionKey: main.partitionKey, rowKey }]);
+    if (rest.length === 0 && head) actions.push(pointerAction(main.partitionKey, head.period, head.last));
+    if (actions.length === 0) return;
+    try {
+      await main.submit(actions);
+      if (rest.length === 0) return;
+      remaining = rest;
+    } catch (e) {
+      // A row another sequencer cleared meanwhile: drop it and clear the rest.
+      if (!(e instanceof StoreError) || e.code !== "not-found" || e.failedIndex === undefined || e.failedIndex >= chunkKeys.length) throw e;
+      const gone = chunkKeys[e.failedIndex];
+      remaining = remaining.filter((k) => k !== gone);
+    }
+  }
+}
+
+function pointerAction(partitionKey: string, period: string, last: number): TransactionAction {
+  return ["upsert", { partitionKey, rowKey: POINTER, period, last }, "Replace"];
+}
+
+async function upsertPointer(main: Partition, period: string, last: number): Promise<void> {
+  await main.submit([pointerAction(main.partitionKey, period, last)]);
+}
