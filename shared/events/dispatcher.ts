@@ -13,11 +13,30 @@ export interface Nudger {
   nudge(tenantKey: string): Promise<void>;
 }
 
-/** Something that delivers a tenant's sequenced events somewhere (webhooks, Event Grid). */
+/** Something that delivers a tenant's sequenced events somewhere (webhooks, Event Grid, the activity log). */
 export interface Deliverer {
   readonly name: string;
   /** Delivers what is due for the tenant (new events, retries that have come due). */
   deliver(tenantKey: string): Promise<void>;
+  /** Per destination: how delivery stands (the status page, /health, the CLI). */
+  status?(tenantKey: string): Promise<DeliveryStatus[]>;
+}
+
+/** How delivery to one destination (a webhook endpoint, an Event Grid topic) stands. */
+export interface DeliveryStatus {
+  deliverer: string;
+  /** The destination's id (e.g. a webhook endpoint id) and a label safe to show (a URL's origin, not its query). */
+  id: string;
+  label: string;
+  state: "active" | "paused" | "disabled";
+  /** Events due but not yet delivered, and the time of the oldest of them. */
+  backlog: number;
+  oldestUndelivered?: string;
+  deadLetters: number;
+  lastSuccessAt?: string;
+  lastFailureAt?: string;
+  /** Why the last attempt failed (a status code or a network reason; never a response body). */
+  lastFailure?: string;
 }
 
 export interface DispatchLog {
@@ -121,6 +140,14 @@ export class Dispatcher {
       this.log.error(JSON.stringify({ event: "events.prune-failed", reason: describe(e) }));
     }
     return results;
+  }
+
+  /** Every deliverer's destinations for the tenant, and the outbox entries not yet sequenced. */
+  async status(tenantKey: string): Promise<{ unsequenced: number; oldestUnsequenced?: string; destinations: DeliveryStatus[] }> {
+    const pending = await this.store.events.pending(tenantPartition(tenantKey));
+    const destinations: DeliveryStatus[] = [];
+    for (const d of this.deliverers) if (d.status) destinations.push(...(await d.status(tenantKey)));
+    return { unsequenced: pending.count, ...(pending.oldest ? { oldestUnsequenced: pending.oldest } : {}), destinations };
   }
 
   /** Resolves when new events are sequenced for the tenant on this host, or after `ms`. */
