@@ -21,6 +21,16 @@
 //    Loki's data array is not visible. Applied only while Azurite's updateTableEntity and
 //    rollbackEntityChanges still read as the remove + insert they were written against (azurite 3.35.0);
 //    otherwise Azurite keeps its own code (correct, only slower at scale).
+//
+// 3. Range queries. Azurite answers every query by running its filter over every entity of the table,
+//    then sorting all the matches, then taking a page: a page of `RowKey ge a and RowKey lt b` in one
+//    partition cost O(rows in the table + matches after a). Reading a tenant's event log (or a
+//    100,000-member group) page by page therefore slowed with the history's size, on Azurite only. The
+//    store's ranges all have one shape (shared/store/partition.ts): `PartitionKey eq p and RowKey ge a
+//    and RowKey lt b`. For exactly that filter, the page is read from Loki's RowKey binary index: a binary
+//    search to the first key ≥ a (or the continuation key), then a walk in key order keeping the
+//    partition's rows until the page is full or the key reaches b. Same rows, same order, same
+//    continuation headers as Azurite's own path; any other filter takes Azurite's path.
 "use strict";
 const path = require("node:path");
 const azuriteDir = path.dirname(require.resolve("azurite/package.json"));
@@ -99,6 +109,42 @@ if (written(Store.rollbackEntityChanges, "tableBatchCollection.remove(doc);", "t
       if (doc) replaceInPlace(collection, doc, copied);
       else collection.insert(copied);
     }
+  };
+}
+
+const RANGE = /^PartitionKey eq '((?:[^']|'')*)' and RowKey ge '((?:[^']|'')*)' and RowKey lt '((?:[^']|'')*)'$/;
+const unquote = (s) => s.replace(/''/g, "'");
+
+if (written(Store.queryTableEntities, ".where(queryWhere)", "adjustQueryResultforTop", "decodeContinuationHeader")) {
+  const query = Store.queryTableEntities;
+  Store.queryTableEntities = async function (context, account, table, queryOptions, nextPartitionKey, nextRowKey) {
+    const m = RANGE.exec((queryOptions && queryOptions.filter) || "");
+    const nextPk = this.decodeContinuationHeader(nextPartitionKey);
+    if (!m || (nextPk !== undefined && nextPk !== unquote(m[1]))) return query.apply(this, arguments);
+    const partitionKey = unquote(m[1]);
+    const to = unquote(m[3]);
+    const nextRk = this.decodeContinuationHeader(nextRowKey);
+    const from = nextRk !== undefined && nextRk > unquote(m[2]) ? nextRk : unquote(m[2]);
+    const collection = this.getEntityCollection(account, table, context);
+    const maxResults = this.getMaxResultsOption(queryOptions);
+    collection.ensureIndex("RowKey"); // rebuilds only when Loki marked it dirty
+    const positions = collection.binaryIndices.RowKey.values;
+    const data = collection.data;
+    let lo = 0;
+    let hi = positions.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (data[positions[mid]].RowKey < from) lo = mid + 1;
+      else hi = mid;
+    }
+    const result = [];
+    for (let i = lo; i < positions.length && result.length <= maxResults; i++) {
+      const doc = data[positions[i]];
+      if (doc.RowKey >= to) break;
+      if (doc.PartitionKey === partitionKey) result.push(doc);
+    }
+    const response = this.adjustQueryResultforTop(result, maxResults);
+    return [result, response.nextPartitionKeyResponse, response.nextRowKeyResponse];
   };
 }
 
