@@ -29,6 +29,8 @@ export interface Bench extends BenchHost {
   unlimited: Record<string, string>;
   /** A second host on the same storage with the default request limits (what Entra meets on Azure). */
   withDefaultLimits(): Promise<BenchHost>;
+  /** A further host on the same storage with these settings over the bench's (limits lifted). */
+  withSettings(settings: Record<string, string>): Promise<BenchHost>;
   close(): Promise<void>;
 }
 
@@ -47,11 +49,13 @@ export async function startBench(): Promise<Bench> {
     SCIM_LOCAL_CREDENTIALS_FILE: path.join(os.tmpdir(), `scim-bench-credentials-${randomUUID()}.json`),
   };
   const hosts: LocalHost[] = [];
+  const services: Service[] = [];
   const start = async (settings: Record<string, string>): Promise<BenchHost> => {
     const config = loadConfig(settings);
     const service = createService(config, { log: { info: () => undefined, error: (line) => console.error(line) } });
     const host = await startLocalHost(service.pipeline, { port: 0, maxBodyBytes: config.maxBodyBytes, onError: (line) => console.error(line) });
     hosts.push(host);
+    services.push(service);
     return {
       scimUrl: `${host.url}/scim/v2`,
       service,
@@ -67,7 +71,9 @@ export async function startBench(): Promise<Bench> {
     connectionString: azurite.connectionString,
     unlimited: UNLIMITED,
     withDefaultLimits: () => start(base),
+    withSettings: (settings) => start({ ...base, ...UNLIMITED, ...settings }),
     close: async () => {
+      for (const s of services) await s.dispatcher.close();
       for (const host of hosts) await host.close();
       await stopAzurite(azurite.child);
     },

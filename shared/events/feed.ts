@@ -34,6 +34,8 @@ export interface EventPage {
   cursor: string;
   /** True when the cursor is at the end of the log (as of this read). */
   atEnd: boolean;
+  /** Storage round trips the read made (the log's pages; not the sequencing a read at the end triggers). */
+  trips: number;
 }
 
 /** Events after `from` (the tenant's oldest retained event when absent), oldest first, with the next cursor. */
@@ -42,22 +44,24 @@ export async function readEvents(log: EventLog, tenantKey: string, from: LogPosi
   let position = from ?? (await log.start(pk));
   const events: ChangeEvent[] = [];
   let examined = 0;
+  let trips = 0;
   const maxEntries = options.maxEntries ?? 1000;
   for (;;) {
     const want = Math.min(100, maxEntries - examined);
     const page = await log.read(pk, position, want);
+    trips += page.trips;
     for (const sequenced of page.entries) {
       for (const event of expandEntry(sequenced.entry, tenantKey, sequenced.first, options.baseUrl)) {
         if (event.sequence <= position.seq) continue;
         position = { period: sequenced.period, seq: event.sequence };
         if (options.types && !options.types.has(event.type)) continue;
         events.push(event);
-        if (events.length >= options.limit) return { events, cursor: encodeCursor(position), atEnd: false };
+        if (events.length >= options.limit) return { events, cursor: encodeCursor(position), atEnd: false, trips };
       }
     }
     examined += page.entries.length;
     position = { period: page.position.period, seq: Math.max(position.seq, page.position.seq) };
-    if (page.entries.length < want) return { events, cursor: encodeCursor(position), atEnd: true };
-    if (examined >= maxEntries) return { events, cursor: encodeCursor(position), atEnd: false };
+    if (page.entries.length < want) return { events, cursor: encodeCursor(position), atEnd: true, trips };
+    if (examined >= maxEntries) return { events, cursor: encodeCursor(position), atEnd: false, trips };
   }
 }

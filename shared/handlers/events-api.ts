@@ -74,7 +74,8 @@ export const listEvents: Handler = async (ctx) => {
       await ctx.events.sequence(key);
       page = await readEvents(ctx.events.log, key, decodeCursor(page.cursor), options);
     }
-    return { status: 200, headers: JSON_TYPE, body: { data: page.events, cursor: page.cursor, hasMore: !page.atEnd } };
+    const headers = { ...JSON_TYPE, "x-storage-round-trips": String(page.trips) };
+    return { status: 200, headers, body: { data: page.events, cursor: page.cursor, hasMore: !page.atEnd } };
   } catch (e) {
     if (e instanceof CursorExpired) throw expired(e);
     throw e;

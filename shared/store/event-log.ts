@@ -47,6 +47,8 @@ export interface SequencedEntry {
 
 export interface LogPage {
   entries: SequencedEntry[];
+  /** Storage round trips this read made. */
+  trips: number;
   /** Where the next read continues (the last entry read, or the position read from when none). */
   position: LogPosition;
 }
@@ -329,10 +331,17 @@ export class EventLog {
     const entries: SequencedEntry[] = [];
     let position = { ...from };
     if (position.period < this.oldestRetained()) throw new CursorExpired(position.period);
+    const page = (p: LogPosition) => {
+      const partition = this.day(p.period, partitionKey);
+      parts.push(partition);
+      return partition;
+    };
+    const parts: Partition[] = [];
+    const done = () => ({ entries, position, trips: parts.reduce((n, p) => n + p.meter.trips, 0) });
     for (let hop = 0; hop < 40; hop++) {
       let moved = false;
       try {
-        for await (const row of this.day(position.period, partitionKey).range(logKey(position.seq), rangeEnd(LOG), undefined, Math.min(100, maxEntries + 1))) {
+        for await (const row of page(position).range(logKey(position.seq), rangeEnd(LOG), undefined, Math.min(100, maxEntries + 1))) {
           if (row.rowKey === logKey(position.seq)) continue; // the entry ending at the cursor was read already
           if (row.k === "M") {
             position = { period: String(row.next), seq: position.seq };
@@ -343,15 +352,15 @@ export class EventLog {
           const count = Number(row.c);
           entries.push({ period: position.period, first, count, entry: JSON.parse(textOf(row)) as OutboxEntry });
           position = { period: position.period, seq: first + count - 1 };
-          if (entries.length >= maxEntries) return { entries, position };
+          if (entries.length >= maxEntries) return done();
         }
       } catch (e) {
-        if (e instanceof StoreError && e.code === "not-found") return { entries, position }; // no table for that day yet
+        if (e instanceof StoreError && e.code === "not-found") return done(); // no table for that day yet
         throw e;
       }
-      if (!moved) return { entries, position };
+      if (!moved) return done();
     }
-    return { entries, position };
+    return done();
   }
 
   /** The retained days that have a table, oldest first (1 round trip). */
