@@ -180,18 +180,27 @@ export class EventLog {
     for (let pass = 0; pass < 50; pass++) {
       const rows = await readOutbox(main);
       if (rows.length === 0) return appended;
-      const state = await this.openState(partitionKey, main);
-      const already = new Set(state.batch);
-      const leftovers = rows.filter((r) => already.has(r.entry.id));
-      if (leftovers.length > 0) await clearOutbox(main, leftovers, undefined);
-      const fresh = rows.filter((r) => !already.has(r.entry.id));
-      if (fresh.length === 0) continue;
-      const batch = takeBatch(fresh);
-      const appendedState = await this.append(partitionKey, state, batch);
-      if (!appendedState) continue; // another appender moved the state on: read again
-      await clearOutbox(main, batch, { period: appendedState.period, last: appendedState.last });
-      appended += batch.length;
-      if (rows.length < OUTBOX_READ && batch.length === fresh.length) return appended;
+      // Batches from one read of the outbox, each appended under a fresh read of the state row (4 round
+      // trips per batch of ≤ 99 entries). Another appender moving the state on sends us back to the outbox.
+      let rest = rows;
+      while (rest.length > 0) {
+        const state = await this.openState(partitionKey, main);
+        const already = new Set(state.batch);
+        const leftovers = rest.filter((r) => already.has(r.entry.id));
+        if (leftovers.length > 0) await clearOutbox(main, leftovers, undefined);
+        const fresh = rest.filter((r) => !already.has(r.entry.id));
+        if (fresh.length === 0) {
+          rest = fresh;
+          break;
+        }
+        const batch = takeBatch(fresh);
+        const appendedState = await this.append(partitionKey, state, batch);
+        if (!appendedState) break;
+        await clearOutbox(main, batch, { period: appendedState.period, last: appendedState.last });
+        appended += batch.length;
+        rest = fresh.slice(batch.length);
+      }
+      if (rows.length < OUTBOX_READ && rest.length === 0) return appended;
     }
     return appended;
   }
