@@ -124,7 +124,11 @@ async function submit(p: Partition, intent: Intent, part: Part): Promise<void> {
   let remaining = part.pairs;
   for (;;) {
     if (!part.own && remaining.length === 0) return; // nothing left but the companion: no change to record
-    const changes: RecordedChange[] = [...(part.own ? (intent.changes ?? []) : []), ...(withEvents ? memberChanges(remaining, head) : [])];
+    const own = part.own ? (intent.changes ?? []) : [];
+    const members = withEvents ? memberChanges(remaining, head) : [];
+    // A resource's own change comes first when it is made first (created, then its members added), last
+    // when it is made last (a user's memberships removed, then the user deleted).
+    const changes: RecordedChange[] = intent.ownAt === "last" ? [...members, ...own] : [...own, ...members];
     const outbox: OutboxEntry | undefined = changes.length > 0 ? { ...entry, changes } : undefined;
     const lead = outbox ? [outboxRow(p.partitionKey, outbox)] : [];
     const actions = [...lead, ...head, ...remaining.flatMap((pair) => pair.rows)];

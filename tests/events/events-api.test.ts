@@ -65,3 +65,27 @@ test("an SCIM token is refused by the Events API and an events token by SCIM", a
   expect(wrong.body.error.code).toBe("forbidden");
   expect((await scim.withToken(api.token).get("/Users")).status).toBe(403);
 });
+
+test("deleting a user records its removal from each group, then user.deleted; deleting a group is one event", async () => {
+  const scim = await t.newTenant();
+  const api = await t.apiClient(scim.tenant, "events");
+  const user = (await scim.post("/Users", entraUser())).body.id as string;
+  const others: string[] = [];
+  for (let i = 0; i < 3; i++) others.push((await scim.post("/Users", entraUser())).body.id);
+  const groups: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const g = await scim.post("/Groups", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: `G${i}`, members: [user, ...others].map((value) => ({ value })) });
+    groups.push(g.body.id);
+  }
+  const before = (await allEvents(api)).cursor;
+  expect((await scim.delete(`/Users/${user}`)).status).toBe(204);
+  expect((await scim.delete(`/Groups/${groups[0]}`)).status).toBe(204);
+  const { events } = await allEvents(api, before);
+  expect(events.map((e) => [e.type, e.data.id, e.data.member?.value])).toEqual([
+    ...[...groups].sort().map((g) => ["group.member_removed", g, user]),
+    ["user.deleted", user, undefined],
+    ["group.deleted", groups[0], undefined],
+  ]);
+  expect(events[0].data.member.type).toBe("User");
+  expect(events[2].data.resource.userName).toBeDefined(); // the deleted user's last state
+});
