@@ -2,8 +2,9 @@
 // node20, source map beside it). Deployed: dist/functions/ (package.json "main" and the SDK bundles it
 // loads on first use) and dist/scripts/credentials.js (the pipeline mints the first credential with it).
 // Local only: dist/scripts/tenant.js (npm run tenant: an operator sets a tenant's schema policy with the
-// stamp's settings), dist/scripts/start.js (npm start) and dist/bench/ (npm run bench). Plain ESM JavaScript,
-// run by node as it is, so the build needs no build of its own; type-checking is `tsc --noEmit`'s job.
+// stamp's settings), dist/scripts/webhooks.js (npm run webhooks: a tenant's webhook endpoints),
+// dist/scripts/start.js (npm start) and dist/bench/ (npm run bench). Plain ESM JavaScript, run by node as
+// it is, so the build needs no build of its own; type-checking is `tsc --noEmit`'s job.
 //   node scripts/build.mjs [--outdir <dir>] [--only functions/index,scripts/credentials]
 import { rmSync } from "node:fs";
 import path from "node:path";
@@ -17,6 +18,7 @@ export const ENTRIES = {
   "functions/index": "functions/index.ts",
   "scripts/credentials": "scripts/credentials.ts",
   "scripts/tenant": "scripts/tenant.ts",
+  "scripts/webhooks": "scripts/webhooks.ts",
   "scripts/start": "scripts/start.ts",
   "bench/run": "bench/run.ts",
 };

@@ -14,7 +14,7 @@ import {
   SECRET_DAYS,
   setFederation,
 } from "../shared/auth/lifecycle";
-import { ClientSecretRecord, CredentialKind, CredentialRecord, EXPIRY_WARNING_DAYS, isActive } from "../shared/auth/records";
+import { ClientSecretRecord, CredentialKind, CredentialRecord, EXPIRY_WARNING_DAYS, TOKEN_SCOPES, type TokenScope, isActive } from "../shared/auth/records";
 import { expiringCredentials } from "../shared/auth/health";
 import { rotateSigningKey } from "../shared/auth/signing-keys";
 import type { Service } from "../shared/root";
@@ -37,6 +37,8 @@ const HANDOVER = { "handover-secret": text("kv-name") };
 /** Listed once under the usage (footnote), not on every line that prints URLs. */
 const BASE_URL = { "base-url": { type: "string", value: "https://host", footnote: true } as Option };
 const JSON_OUT = { json: flag };
+/** What a static token may call: SCIM (Entra's, the default), the Events API, or the admin API. */
+const SCOPE: Option = { type: "string", value: "scim|events|admin", choices: TOKEN_SCOPES };
 
 function urls(a: Args, cfg: Cli) {
   const base = (a.str("base-url") ?? cfg.config.publicBaseUrl ?? "https://<function-app-host>").replace(/\/+$/, "");
@@ -70,6 +72,14 @@ async function printToken(a: Args, io: Io, cfg: Cli, store: CredentialStore, tar
   const { tenantUrl } = urls(a, cfg);
   if (a.flag("json")) {
     io.out(JSON.stringify({ ...publicView(created.record), tenantUrl, ...(handover ? { handoverSecret: handover } : { token: created.token }) }));
+    return 0;
+  }
+  const scope = created.record.kind === "token" ? (created.record.scope ?? "scim") : "scim";
+  if (scope !== "scim") {
+    io.out(`Created ${scope} token ${created.record.id} for tenant ${created.record.tenant} in ${store.description}.`);
+    io.out(`Send it as "Authorization: Bearer <token>" to the ${scope === "events" ? "Events API (GET /events)" : "admin API"}; SCIM refuses it.`);
+    io.out(handover ? `  Token:   written to Key Vault secret '${handover}' (not printed)` : `  Token:   ${created.token}   (shown once)`);
+    if (created.record.expiresAt) io.out(`  Expires: ${created.record.expiresAt}`);
     return 0;
   }
   io.out(`Created static token ${created.record.id} for tenant ${created.record.tenant} in ${store.description}.`);
@@ -152,17 +162,18 @@ const GROUPS: CommandGroup<Cli>[] = [
     title: `Static bearer tokens (pilot / non-gallery; --expires-in-days ${TOKEN_DAYS.min}–${TOKEN_DAYS.max}, default no expiry):`,
     commands: {
       "token create": {
-        options: { ...TENANT, label: text("text"), "expires-in-days": days(TOKEN_DAYS), ...HANDOVER, ...JSON_OUT, ...BASE_URL },
+        options: { ...TENANT, label: text("text"), scope: SCOPE, "expires-in-days": days(TOKEN_DAYS), ...HANDOVER, ...JSON_OUT, ...BASE_URL },
         async run(a, io, cfg) {
           const store = cfg.credentials;
           const target = handoverTarget(store, a);
+          const scope = (a.str("scope") ?? "scim") as TokenScope;
           return printToken(
             a,
             io,
             cfg,
             store,
             target,
-            await createStaticToken(store, { tenant: a.need("tenant"), label: a.str("label"), expiresInDays: a.int("expires-in-days") }),
+            await createStaticToken(store, { tenant: a.need("tenant"), label: a.str("label"), expiresInDays: a.int("expires-in-days"), scope }),
           );
         },
       },

@@ -16,6 +16,10 @@ import { DEFAULT_POLICY, parsePolicy } from "./scim/policy";
 import { type Telemetry, noTelemetry } from "./telemetry";
 import { azureMonitorTelemetry } from "./telemetry/azure-monitor";
 import { Dispatcher, type Nudger, inProcessNudger } from "./events/dispatcher";
+import { WebhookDeliverer } from "./events/webhooks/deliverer";
+import { Webhooks } from "./events/webhooks/registry";
+import { CachedSecretStore } from "./events/webhooks/signing";
+import { webhookSecrets } from "./auth/webhook-secrets";
 
 /** The process environment, read here and nowhere else. */
 export function settingsFromEnvironment(): Config {
@@ -39,6 +43,8 @@ export interface ServiceOptions {
   telemetry?: Telemetry;
   /** How a committed change reaches the dispatcher (default: dispatched on this host). */
   nudger?: (dispatcher: Dispatcher) => Nudger;
+  /** Webhook delivery's retry schedule (ms before each attempt), timeout and extra trusted CAs: tests scale them down. */
+  webhooks?: { schedule?: readonly number[]; timeoutMs?: number; ca?: string | Buffer };
 }
 
 export interface Service {
@@ -60,6 +66,8 @@ export interface Service {
   /** Sequences outboxes into event logs and runs the deliverers (nudged after writes, and by the sweeper). */
   readonly dispatcher: Dispatcher;
   readonly nudger: Nudger;
+  /** Tenants' webhook endpoints (npm run webhooks); their delivery is one of the dispatcher's deliverers. */
+  readonly webhooks: Webhooks;
 }
 
 const consoleLog: Logger = { info: (line) => console.log(line), error: (line) => console.error(line) };
@@ -85,6 +93,19 @@ export function createService(config: Config, options: ServiceOptions = {}): Ser
   const telemetry = options.telemetry ?? telemetryFor(config, log);
   const dispatcher = new Dispatcher(store, log);
   const nudger = (options.nudger ?? (config.eventDispatch === "in-process" ? inProcessNudger : () => noNudge))(dispatcher);
+  const secrets = new CachedSecretStore(webhookSecrets(config, secretClients));
+  const deliverer = new WebhookDeliverer({
+    store,
+    secrets,
+    telemetry,
+    log,
+    ...options.webhooks,
+    ...(config.publicBaseUrl ? { baseUrl: `${config.publicBaseUrl}/scim/v2` } : {}),
+    // In-process, a retry coming due wakes this host's dispatcher; elsewhere the sweeper picks it up.
+    ...(config.eventDispatch === "in-process" ? { wake: wakeTimers(dispatcher) } : {}),
+  });
+  dispatcher.use(deliverer);
+  const webhooks = new Webhooks(store, secrets, deliverer, nudger);
   const pipeline = createPipeline({
     nudger,
     events: {
@@ -103,7 +124,42 @@ export function createService(config: Config, options: ServiceOptions = {}): Ser
     log,
     ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}),
   });
-  return { config, store, credentials, signingKeyStore: keys, auth, log, pipeline, policies, ignoredAttributes, limits, telemetry, dispatcher, nudger };
+  return {
+    config,
+    store,
+    credentials,
+    signingKeyStore: keys,
+    auth,
+    log,
+    pipeline,
+    policies,
+    ignoredAttributes,
+    limits,
+    telemetry,
+    dispatcher,
+    nudger,
+    webhooks,
+  };
+}
+
+/** One timer per tenant, at the earliest time asked for; unref'd (never keeps a process alive); a closed dispatcher ignores it. */
+function wakeTimers(dispatcher: Dispatcher): (tenantKey: string, ms: number) => void {
+  const timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
+  return (tenantKey, ms) => {
+    const at = Date.now() + ms;
+    const existing = timers.get(tenantKey);
+    if (existing && existing.at <= at) return;
+    if (existing) clearTimeout(existing.timer);
+    const timer = setTimeout(
+      () => {
+        timers.delete(tenantKey);
+        void dispatcher.schedule(tenantKey);
+      },
+      Math.min(ms, 2 ** 31 - 1),
+    );
+    timer.unref();
+    timers.set(tenantKey, { at, timer });
+  };
 }
 
 /** "off" (and "queue" until a queue nudger is given): the sweeper and Events API reads sequence. */

@@ -9,6 +9,7 @@ import { AssertionReplayCache } from "./assertion-replays";
 import { TableSettings, createTableClient, createTableServiceClient, tableReadiness } from "./table";
 import { EventLog } from "./event-log";
 import { TenantSettings } from "./settings";
+import { TenantWebhooks, WEBHOOK_INDEX_PARTITION, WebhookIndex } from "./webhooks";
 
 export { StoreError } from "./errors";
 export type { StoreErrorCode } from "./errors";
@@ -22,6 +23,8 @@ export type { TenantSettings } from "./settings";
 export { EventLog, CursorExpired, periodOf } from "./event-log";
 export type { LogPosition, LogPage, SequencedEntry } from "./event-log";
 export { tenantPartition } from "./keys";
+export { TenantWebhooks, WebhookIndex, newEndpointId, isEndpointId } from "./webhooks";
+export type { WebhookEndpoint, WebhookCursor, EndpointChange, PendingEvent, RetryOutcome } from "./webhooks";
 
 export interface Store {
   /** One request's view of a tenant's directory (opens the table on first use). */
@@ -31,6 +34,10 @@ export interface Store {
    * request's round-trip count (the pipeline caches what it reads, ≤ 30 s per instance).
    */
   settings(tenantKey: string): Promise<TenantSettings>;
+  /** A tenant's webhook endpoints, their delivery state, retries and dead letters (rows of its partition). */
+  webhooks(tenantKey: string): Promise<TenantWebhooks>;
+  /** Which tenant each webhook endpoint belongs to (the CLI finds an endpoint by its id). */
+  readonly webhookIndex: WebhookIndex;
   /** Used client assertions (replay protection for workload identity federation). */
   readonly assertionReplays: AssertionReplayCache;
   /** The tenants' ordered event logs (sequencer and reader), keyed by tenant partition. */
@@ -57,6 +64,9 @@ export function openStore(settings: StoreSettings): Store {
   return {
     tenant: async (tenantKey) => tenantDirectory(new Partition(await table(), tenantPartition(tenantKey))),
     settings: async (tenantKey) => new TenantSettings(new Partition(await table(), tenantPartition(tenantKey))),
+    webhooks: async (tenantKey) =>
+      new TenantWebhooks(new Partition(await table(), tenantPartition(tenantKey)), new Partition(await table(), WEBHOOK_INDEX_PARTITION)),
+    webhookIndex: new WebhookIndex(async () => new Partition(await table(), WEBHOOK_INDEX_PARTITION)),
     assertionReplays: new AssertionReplayCache(table),
     events: new EventLog({
       tablePrefix: settings.tableName,

@@ -42,6 +42,7 @@ export const ROW = {
   settings: "P:",
   outbox: "E:",
   eventLog: "Q:",
+  webhook: "W:",
 } as const;
 
 /** Upper bound of a prefix range: `RowKey ge 'U:' and RowKey lt 'U;'`. */

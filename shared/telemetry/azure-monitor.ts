@@ -47,6 +47,7 @@ export function azureMonitorTelemetry(settings: AzureMonitorSettings, onError: (
   return {
     request: (record) => telemetry().request(record),
     storageCall: (call) => telemetry().storageCall(call),
+    delivery: (record) => telemetry().delivery(record),
     shutdown: () => started?.shutdown() ?? Promise.resolve(),
   };
 }

@@ -33,14 +33,28 @@ export interface StorageCallRecord {
   outcome: string;
 }
 
+/** One delivery attempt: which deliverer, how it ended, the HTTP status class. Never a URL, a header or a body. */
+export interface DeliveryRecord {
+  /** "webhooks" (later: Event Grid). */
+  deliverer: string;
+  /** "delivered", or why not: http-error, redirect, throttled, gone, timeout, unreachable, refused. */
+  outcome: string;
+  /** "2xx" … "5xx" when the receiver answered. */
+  statusClass?: string;
+  /** 1 for the first attempt of an event, more for its retries; 0 for a test ping. */
+  attempt: number;
+  tenant: string;
+  ms: number;
+}
+
 export interface Telemetry {
   /** A span (scim.request) and the request metrics. */
   request(record: RequestRecord): void;
   /** Storage latency (scim.storage.duration). */
   storageCall(call: StorageCallRecord): void;
-  // Events (a later issue): event lag and delivery failures are recorded here, as
-  // eventLag(ms) → scim.events.lag and deliveryFailure(reason) → scim.events.delivery_failures,
-  // once events exist. Until then there is nothing to measure and nothing is exported.
+  /** One delivery attempt of an event (scim.events.deliveries; failures also scim.events.delivery_failures). */
+  delivery(record: DeliveryRecord): void;
+  // Event lag (eventLag(ms) → scim.events.lag) is recorded here once the dispatcher measures it.
   /** Exports what is buffered and stops (a host shutting down). */
   shutdown(): Promise<void>;
 }
@@ -49,5 +63,6 @@ export interface Telemetry {
 export const noTelemetry: Telemetry = {
   request: () => undefined,
   storageCall: () => undefined,
+  delivery: () => undefined,
   shutdown: () => Promise.resolve(),
 };

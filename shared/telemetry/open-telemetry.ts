@@ -4,7 +4,7 @@
 // methods, statuses, counts, the request id and the tenant key: never a body, a header, a URL (its query
 // holds filter values), an attribute value or a token.
 import type { Attributes, MeterProvider, TracerProvider } from "@opentelemetry/api";
-import type { RequestRecord, StorageCallRecord, Telemetry } from "./index";
+import type { DeliveryRecord, RequestRecord, StorageCallRecord, Telemetry } from "./index";
 
 export interface OpenTelemetryProviders {
   tracerProvider: TracerProvider;
@@ -22,7 +22,10 @@ export const METRICS = {
   requestDuration: "scim.request.duration",
   storageDuration: "scim.storage.duration",
   policyRejections: "scim.policy.rejections",
-  // Events (a later issue): "scim.events.lag" and "scim.events.delivery_failures" are recorded here.
+  deliveries: "scim.events.deliveries",
+  deliveryFailures: "scim.events.delivery_failures",
+  deliveryDuration: "scim.events.delivery.duration",
+  // Events: "scim.events.lag" is recorded here once the dispatcher measures it.
 } as const;
 
 export function openTelemetry(providers: OpenTelemetryProviders): Telemetry {
@@ -43,6 +46,12 @@ export function openTelemetry(providers: OpenTelemetryProviders): Telemetry {
   });
   const policyRejections = meter.createCounter(METRICS.policyRejections, {
     description: "What a tenant's schema policy turned away: requests lacking a required attribute, attributes ignored as unknown.",
+  });
+  const deliveries = meter.createCounter(METRICS.deliveries, { description: "Event delivery attempts, by deliverer, outcome and status class." });
+  const deliveryFailures = meter.createCounter(METRICS.deliveryFailures, { description: "Event delivery attempts that failed, by deliverer and reason." });
+  const deliveryDuration = meter.createHistogram(METRICS.deliveryDuration, {
+    description: "Time of one delivery attempt (connect to answer), by deliverer and outcome.",
+    unit: "ms",
   });
 
   return {
@@ -78,6 +87,18 @@ export function openTelemetry(providers: OpenTelemetryProviders): Telemetry {
     },
     storageCall(c: StorageCallRecord) {
       storageDuration.record(c.ms, { "scim.storage.operation": c.operation, "scim.storage.outcome": c.outcome });
+    },
+    delivery(d: DeliveryRecord) {
+      const by: Attributes = {
+        "scim.events.deliverer": d.deliverer,
+        "scim.events.outcome": d.outcome,
+        "scim.tenant": d.tenant,
+        "scim.events.retry": d.attempt > 1,
+        ...(d.statusClass ? { "http.response.status_class": d.statusClass } : {}),
+      };
+      deliveries.add(1, by);
+      deliveryDuration.record(d.ms, by);
+      if (d.outcome !== "delivered") deliveryFailures.add(1, by);
     },
     shutdown: () => providers.shutdown?.() ?? Promise.resolve(),
   };

@@ -249,3 +249,20 @@ test("an unknown command exits 2, suggesting the close one", async () => {
   expect(noun.code).toBe(2);
   expect(noun.err).toMatch(/'token' needs one of: token create, token rotate, token list, token revoke/);
 });
+
+test("token create --scope: an events token reads the Events API and is refused by SCIM; a bad scope is a usage error", async () => {
+  const created = JSON.parse((await cli("token", "create", "--tenant", "t-scope", "--scope", "events", "--json")).out);
+  expect(created).toMatchObject({ kind: "token", tenant: "t-scope", scope: "events", label: "events" });
+  const events = new ScimClient(t.host.url, created.token, "t-scope");
+  expect((await events.get("/events?limit=1")).status).toBe(200);
+  expect((await new ScimClient(t.scimUrl, created.token, "t-scope").get("/Users?count=1")).status).toBe(403);
+  const text = await cli("token", "create", "--tenant", "t-scope", "--scope", "admin");
+  expect(text.code).toBe(0);
+  expect(text.out).toMatch(/Created admin token \S+ for tenant t-scope/);
+  expect(text.out).not.toContain("Paste into Entra");
+  const scimToken = JSON.parse((await cli("token", "create", "--tenant", "t-scope", "--json")).out);
+  expect(scimToken.scope).toBeUndefined(); // the default: Entra's SCIM token
+  const bad = await cli("token", "create", "--tenant", "t-scope", "--scope", "event");
+  expect(bad.code).toBe(2);
+  expect(bad.err).toContain("--scope is one of scim, events, admin, got 'event' (did you mean events?)");
+});

@@ -93,8 +93,8 @@ export function tableInspector(connectionString: string, tableName = process.env
       } else if (prefix === "R:") {
         const [member = "", group = ""] = key.slice(2).split(":");
         if (!byKey.has(`M:${group}:${member}`)) problem(key, "membership row without its M: twin");
-      } else if (prefix === "E:" || prefix === "Q:" || prefix === "P:") {
-        // An outbox entry awaiting the sequencer, the event log's pointer row, a setting: not orphans.
+      } else if (prefix === "E:" || prefix === "Q:" || prefix === "P:" || prefix === "W:") {
+        // An outbox entry awaiting the sequencer, the event log's pointer row, a setting, a webhook endpoint's rows: not orphans.
       } else if (prefix === "Z:") {
         problem(key, `tombstone: the cleanup of group ${key.slice(2)} is still pending${resources.has(`G:${key.slice(2)}`) ? " (and the group exists)" : ""}`);
       } else {
