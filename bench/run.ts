@@ -13,7 +13,7 @@ import { groupScenarios, groupTable } from "./groups";
 import { coldStart } from "./cold-start";
 import { overhead } from "./overhead";
 import { entraSync } from "./entra-sync";
-import { eventsRead, eventsSweeper } from "./events";
+import { eventsDelivery, eventsRead, eventsSweeper } from "./events";
 
 const TARGET_RPS = 25;
 const TARGET_P99_MS = 600;
@@ -205,7 +205,7 @@ const groups: Scenario = {
   },
 };
 
-export const SCENARIOS: Scenario[] = [usersRoundTrips, usersMix, groups, coldStart, overhead, entraSync, eventsRead, eventsSweeper];
+export const SCENARIOS: Scenario[] = [usersRoundTrips, usersMix, groups, coldStart, overhead, entraSync, eventsRead, eventsSweeper, eventsDelivery];
 
 export function parseArgs(argv: string[]): { options: RunOptions; only?: string[] } {
   const value = (name: string) => {
