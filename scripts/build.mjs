@@ -1,7 +1,8 @@
 // npm run build: esbuild bundles each Node entry point into one CommonJS file (platform node, target
 // node20, source map beside it). Deployed: dist/functions/ (package.json "main" and the SDK bundles it
 // loads on first use) and dist/scripts/credentials.js (the pipeline mints the first credential with it).
-// Local only: dist/scripts/tenant.js (npm run tenant: an operator sets a tenant's schema policy with the
+// Local only: dist/scripts/events.js (npm run events: tail a running host's Events API), dist/examples/mirror/
+// main.js (npm run mirror: the reference consumer), dist/scripts/tenant.js (npm run tenant: an operator sets a tenant's schema policy with the
 // stamp's settings), dist/scripts/start.js (npm start) and dist/bench/ (npm run bench). Plain ESM JavaScript,
 // run by node as it is, so the build needs no build of its own; type-checking is `tsc --noEmit`'s job.
 //   node scripts/build.mjs [--outdir <dir>] [--only functions/index,scripts/credentials]
@@ -18,6 +19,8 @@ export const ENTRIES = {
   "scripts/credentials": "scripts/credentials.ts",
   "scripts/tenant": "scripts/tenant.ts",
   "scripts/start": "scripts/start.ts",
+  "scripts/events": "scripts/events.ts",
+  "examples/mirror/main": "examples/mirror/main.ts",
   "bench/run": "bench/run.ts",
 };
 

@@ -155,5 +155,8 @@ export const snapshot: Handler = async (ctx): Promise<ScimResponse> => {
       }
     }
   }
-  return { status: 200, headers: JSON_TYPE, body: { cursor: token.c, data, next: next ? encodeToken(next) : null } };
+  // `sequence`: the last event the cursor has passed, so a consumer can stamp snapshot items with it
+  // and tell them from older events (webhooks) without reading the cursor, which is opaque.
+  const sequence = decodeCursor(token.c)?.seq ?? 0;
+  return { status: 200, headers: JSON_TYPE, body: { cursor: token.c, sequence, data, next: next ? encodeToken(next) : null } };
 };
