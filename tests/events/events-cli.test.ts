@@ -68,17 +68,19 @@ test("--follow prints events committed while it waits, until it is stopped", asy
   const { scim, api } = await tenantWithHistory();
   const stop = new AbortController();
   const seen: string[] = [];
-  let created = "";
+  let arrived: () => void = () => undefined;
   const running = tail(["--follow", "--after", (await api.get("/events")).body.cursor], {
     defaultToken: api.token,
     signal: stop.signal,
     onLine: (line) => {
       seen.push(line);
-      if (created && line.includes(created)) stop.abort();
+      arrived();
     },
   });
   // The follower polls at the head; the write arrives in (or just before) its long poll.
-  created = (await scim.post("/Users", entraUser())).body.id;
+  const created = (await scim.post("/Users", entraUser())).body.id as string;
+  if (seen.length === 0) await new Promise<void>((resolve) => (arrived = resolve));
+  stop.abort();
   const r = await running;
   expect(r.code).toBe(0);
   expect(seen).toEqual([expect.stringMatching(new RegExp(`^#5  \\S+  user\\.created +  ${created}$`))]);
