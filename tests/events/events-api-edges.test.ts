@@ -69,7 +69,8 @@ test("a cursor the API never returned is 400 invalid_cursor; one from a day past
 
 test("wait is 0 to 30 seconds; a long poll at the head answers with the event committed while it waits", async () => {
   const { scim, api } = await tenantWithUsers(1);
-  for (const bad of ["31", "-1", "soon"]) expect(refusal(await api.get(`/events?wait=${bad}`))).toEqual({ status: 400, code: "invalid_wait", statusInBody: 400 });
+  for (const bad of ["31", "-1", "soon"])
+    expect(refusal(await api.get(`/events?wait=${bad}`))).toEqual({ status: 400, code: "invalid_wait", statusInBody: 400 });
   const head = (await api.get("/events")).body.cursor as string;
   const poll = api.get(`/events?after=${head}&wait=30`);
   // The host is answering (and the poll has been sent) before the write.
@@ -108,10 +109,7 @@ test("the snapshot pages through users, then groups, then memberships, with one 
   expect(new Set(items.filter((i) => i.object === "user").map((i) => i.resource.id))).toEqual(new Set(ids));
   expect(new Set(items.filter((i) => i.object === "group").map((i) => i.resource.id))).toEqual(new Set(groups));
   const memberships = items.filter((i) => i.object === "membership").map((i) => `${i.group} ${i.member.value} ${i.member.type}`);
-  const expected = [
-    ...groups.flatMap((g, n) => ids.slice(n, n + 3).map((u) => `${g} ${u} User`)),
-    `${groups[2]} ${groups[0]} Group`,
-  ];
+  const expected = [...groups.flatMap((g, n) => ids.slice(n, n + 3).map((u) => `${g} ${u} User`)), `${groups[2]} ${groups[0]} Group`];
   expect(memberships.sort()).toEqual(expected.sort());
   expect(refusal(await api.get("/events/snapshot?page=bogus"))).toEqual({ status: 400, code: "invalid_page", statusInBody: 400 });
   expect(refusal(await api.get("/events/snapshot?limit=0"))).toEqual({ status: 400, code: "invalid_limit", statusInBody: 400 });
