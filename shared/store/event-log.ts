@@ -175,10 +175,16 @@ export class EventLog {
   private async sequenceNow(partitionKey: string): Promise<number> {
     const main = await this.main(partitionKey);
     let appended = 0;
+    // Nothing committed, nothing to do (and no state row made for a tenant that has no events).
+    if ((await readOutbox(main)).length === 0) return appended;
     for (let pass = 0; pass < 50; pass++) {
+      // The state first, then the outbox: whatever another sequencer appends after our state read fails
+      // our append's ETag condition. Read the other way round, an outbox read older than the state could
+      // hold entries appended (and cleared) in between, under a batch no longer in the state row's list,
+      // and they would be appended twice.
+      const state = await this.openState(partitionKey, main);
       const rows = await readOutbox(main);
       if (rows.length === 0) return appended;
-      const state = await this.openState(partitionKey, main);
       const already = new Set(state.batch);
       const leftovers = rows.filter((r) => already.has(r.entry.id));
       if (leftovers.length > 0) await clearOutbox(main, leftovers, undefined);
