@@ -126,3 +126,22 @@ test("only an events token reads events: SCIM and admin tokens are 403 there, an
   expect((await scim.withToken(api.token).get("/Users")).status).toBe(403);
   expect((await scim.withToken(api.token).post("/Users", entraUser())).status).toBe(403);
 });
+
+test("an event's resource and a snapshot item are what GET returns (schemas included), a group's without its members", async () => {
+  const { scim, api, ids } = await tenantWithUsers(1);
+  const patched = await scim.patch(
+    `/Users/${ids[0]}`,
+    patchOp({ op: "add", path: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", value: "R&D" }),
+  );
+  expect(patched.status).toBe(200);
+  const group = await scim.post("/Groups", { schemas: [CORE_GROUP], displayName: "Ops", members: [{ value: ids[0] }] });
+  const events = (await api.get("/events")).body.data as any[];
+  const user = (await scim.get(`/Users/${ids[0]}`)).body;
+  const { members: _members, ...groupWithoutMembers } = (await scim.get(`/Groups/${group.body.id}?excludedAttributes=members`)).body;
+  expect(events[1].data.resource).toEqual(user);
+  expect(user.schemas).toEqual(["urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]);
+  expect(events[2].data.resource).toEqual(groupWithoutMembers);
+  const snapshot = (await api.get("/events/snapshot")).body.data as any[];
+  expect(snapshot.find((i) => i.object === "user").resource).toEqual(user);
+  expect(snapshot.find((i) => i.object === "group").resource).toEqual(groupWithoutMembers);
+});
