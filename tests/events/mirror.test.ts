@@ -237,11 +237,13 @@ class Consumer {
     this.following = sync.follow(this.api, { waitSeconds: 1, limit: 200, onEvent: (e) => this.handed.push(e) }, (page) => this.stopping && !page.hasMore);
   }
 
-  /** Reads until an empty page at the head after the workload has finished. */
+  /** Stops the follower, then reads on to the head with requests sent after the workload finished. */
   async finish(): Promise<Sync> {
     this.stopping = true;
     await this.following;
-    return this.sync!;
+    const sync = this.sync!;
+    await sync.follow(this.api, { waitSeconds: 0, limit: 200, onEvent: (e) => this.handed.push(e) }, (page) => !page.hasMore);
+    return sync;
   }
 }
 
