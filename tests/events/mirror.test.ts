@@ -44,6 +44,9 @@ function random(seed: number): () => number {
   };
 }
 
+/** Requests sent again (after a 5xx or a network error) since the process started. */
+let resent = 0;
+
 /** Entra's client behaviour: a 5xx or a network error is sent again, a few times, after a pause. */
 async function send(scim: () => ScimClient, method: string, p: string, body?: unknown): Promise<Reply & { attempts: number }> {
   for (let attempt = 1; ; attempt++) {
@@ -53,6 +56,7 @@ async function send(scim: () => ScimClient, method: string, p: string, body?: un
     } catch (e) {
       if (attempt >= 25) throw e;
     }
+    resent++;
     await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 100 * attempt)));
   }
 }
@@ -382,6 +386,7 @@ describe("the mirror equals the directory", () => {
       const api = { url: `http://127.0.0.1:${port}`, token: eventsToken };
       const consumer = new Consumer(api);
       let restarted = false;
+      const resentBefore = resent;
       try {
         const workload = await runWorkload(
           () => scim,
@@ -398,6 +403,7 @@ describe("the mirror equals the directory", () => {
           },
         );
         expect(restarted).toBe(true);
+        expect(resent - resentBefore).toBeGreaterThan(0); // requests in flight were cut off and sent again
         await verify(scim, api, consumer, workload);
       } finally {
         await host.stop();
