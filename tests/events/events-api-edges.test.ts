@@ -35,8 +35,8 @@ test("limit is 1 to 1000: limit=1 answers one event and hasMore, 0 and 1001 are 
 
 test("the types filter returns only those types and its cursor moves past the events it skipped", async () => {
   const { scim, api, ids } = await tenantWithUsers(2);
-  await scim.patch(`/Users/${ids[0]}`, patchOp({ op: "replace", path: "active", value: false }));
-  await scim.delete(`/Users/${ids[1]}`);
+  await scim.patch(`/Users/${ids[0]!}`, patchOp({ op: "replace", path: "active", value: false }));
+  await scim.delete(`/Users/${ids[1]!}`);
   await scim.post("/Users", entraUser()); // after the last matching event: skipped too
   const filtered = await api.get("/events?types=user.deleted,user.deactivated");
   expect(filtered.body.data.map((e: any) => [e.type, e.data.id])).toEqual([
@@ -89,7 +89,7 @@ test("the snapshot pages through users, then groups, then memberships, with one 
     groups.push((await scim.post("/Groups", { schemas: [CORE_GROUP], displayName: `G${g}`, members })).body.id);
   }
   // A nested group: group 0 is a member of group 2.
-  await scim.patch(`/Groups/${groups[2]}`, patchOp({ op: "add", path: "members", value: [{ value: groups[0] }] }));
+  await scim.patch(`/Groups/${groups[2]!}`, patchOp({ op: "add", path: "members", value: [{ value: groups[0] }] }));
   const head = (await api.get("/events?limit=1000")).body;
 
   const pages: any[] = [];
@@ -109,7 +109,7 @@ test("the snapshot pages through users, then groups, then memberships, with one 
   expect(new Set(items.filter((i) => i.object === "user").map((i) => i.resource.id))).toEqual(new Set(ids));
   expect(new Set(items.filter((i) => i.object === "group").map((i) => i.resource.id))).toEqual(new Set(groups));
   const memberships = items.filter((i) => i.object === "membership").map((i) => `${i.group} ${i.member.value} ${i.member.type}`);
-  const expected = [...groups.flatMap((g, n) => ids.slice(n, n + 3).map((u) => `${g} ${u} User`)), `${groups[2]} ${groups[0]} Group`];
+  const expected = [...groups.flatMap((g, n) => ids.slice(n, n + 3).map((u) => `${g} ${u} User`)), `${groups[2]!} ${groups[0]!} Group`];
   expect(memberships.sort()).toEqual(expected.sort());
   expect(refusal(await api.get("/events/snapshot?page=bogus"))).toEqual({ status: 400, code: "invalid_page", statusInBody: 400 });
   expect(refusal(await api.get("/events/snapshot?limit=0"))).toEqual({ status: 400, code: "invalid_limit", statusInBody: 400 });
@@ -130,13 +130,13 @@ test("only an events token reads events: SCIM and admin tokens are 403 there, an
 test("an event's resource and a snapshot item are what GET returns (schemas included), a group's without its members", async () => {
   const { scim, api, ids } = await tenantWithUsers(1);
   const patched = await scim.patch(
-    `/Users/${ids[0]}`,
+    `/Users/${ids[0]!}`,
     patchOp({ op: "add", path: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", value: "R&D" }),
   );
   expect(patched.status).toBe(200);
   const group = await scim.post("/Groups", { schemas: [CORE_GROUP], displayName: "Ops", members: [{ value: ids[0] }] });
   const events = (await api.get("/events")).body.data as any[];
-  const user = (await scim.get(`/Users/${ids[0]}`)).body;
+  const user = (await scim.get(`/Users/${ids[0]!}`)).body;
   const { members: _members, ...groupWithoutMembers } = (await scim.get(`/Groups/${group.body.id}?excludedAttributes=members`)).body;
   expect(events[1].data.resource).toEqual(user);
   expect(user.schemas).toEqual(["urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]);

@@ -150,7 +150,7 @@ async function runWorkload(scim: () => ScimClient, seed: number, progress: (done
   adds.push(async () =>
     expectOk(
       "nest groups",
-      await send(scim, "PATCH", `/Groups/${groups[0]}`, patchOp({ op: "Add", path: "members", value: groups.slice(1, 4).map((value) => ({ value })) })),
+      await send(scim, "PATCH", `/Groups/${groups[0]!}`, patchOp({ op: "Add", path: "members", value: groups.slice(1, 4).map((value) => ({ value })) })),
       204,
     ),
   );
