@@ -1,5 +1,5 @@
 // Layer rules: who may import whom (house style, "Who may import whom"). Run by `npm run layers`:
-//   depcruise --config .dependency-cruiser.cjs functions shared scripts bench
+//   depcruise --config .dependency-cruiser.cjs functions shared scripts bench examples
 // Type-only imports count (tsPreCompilationDeps): a layer that needs another's types depends on it.
 // Paths are relative to the repository root; packages resolve to node_modules/<name>/...
 /** @type {import("dependency-cruiser").IConfiguration} */
@@ -160,13 +160,22 @@ module.exports = {
       to: { path: "^shared/root\\.ts$" },
     },
 
+    // --- examples/: code a vendor copies ------------------------------------------------------------------
+    {
+      name: "examples-stand-alone",
+      severity: "error",
+      comment: "examples/ import nothing of this repository (a vendor copies the folder): Node, standardwebhooks and each other only.",
+      from: { path: "^examples/" },
+      to: { pathNot: "^(examples/|node_modules/standardwebhooks/)", dependencyTypesNot: ["core"] },
+    },
+
     // --- production code does not depend on dev code ----------------------------------------------------
     {
       name: "no-dev-code-in-production",
       severity: "error",
       comment: "Nothing in shared/ or functions/ imports tests/, bench/ or scripts/.",
       from: { path: "^(shared|functions)/" },
-      to: { path: "^(tests|bench|scripts)/" },
+      to: { path: "^(tests|bench|scripts|examples)/" },
     },
   ],
   options: {

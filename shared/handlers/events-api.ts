@@ -1,9 +1,7 @@
 // The vendor's Events API (docs/events.md): the tenant's change events in order, and a snapshot of the
 // directory with the cursor to follow it from. Authenticated by a token of scope "events" (never
 // Entra's): the credential alone names the tenant.
-import { EVENT_TYPES, type EventType, isEventType } from "../scim/events";
-import { GROUP, USER } from "../scim/resource-types";
-import { render } from "../scim/resource";
+import { EVENT_TYPES, type EventType, eventResource, isEventType } from "../scim/events";
 import { CursorExpired, decodeCursor, encodeCursor, readEvents } from "../events/feed";
 import { type LogPosition, tenantPartition } from "../store";
 import { ApiError } from "./api-error";
@@ -129,12 +127,12 @@ export const snapshot: Handler = async (ctx): Promise<ScimResponse> => {
     const room = limit - data.length;
     if (next.p === "users") {
       const users = await dir.users.page(next.a, room);
-      for (const u of users) data.push({ object: "user", resource: render(USER, ctx.baseUrl, u) });
+      for (const u of users) data.push({ object: "user", resource: eventResource("User", u, ctx.baseUrl) });
       const lastUser = users[users.length - 1];
       next = users.length < room || !lastUser ? { c: token.c, p: "groups" } : { c: token.c, p: "users", a: lastUser.id };
     } else if (next.p === "groups") {
       const groups = await dir.groups.page(next.a, room);
-      for (const g of groups) data.push({ object: "group", resource: render(GROUP, ctx.baseUrl, g) });
+      for (const g of groups) data.push({ object: "group", resource: eventResource("Group", g, ctx.baseUrl) });
       const lastGroup = groups[groups.length - 1];
       next = groups.length < room || !lastGroup ? { c: token.c, p: "members" } : { c: token.c, p: "groups", a: lastGroup.id };
     } else {
@@ -156,5 +154,8 @@ export const snapshot: Handler = async (ctx): Promise<ScimResponse> => {
       }
     }
   }
-  return { status: 200, headers: JSON_TYPE, body: { cursor: token.c, data, next: next ? encodeToken(next) : null } };
+  // `sequence`: the last event the cursor has passed, so a consumer can stamp snapshot items with it
+  // and tell them from older events (webhooks) without reading the cursor, which is opaque.
+  const sequence = decodeCursor(token.c)?.seq ?? 0;
+  return { status: 200, headers: JSON_TYPE, body: { cursor: token.c, sequence, data, next: next ? encodeToken(next) : null } };
 };

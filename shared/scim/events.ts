@@ -127,16 +127,22 @@ export function expandEntry(entry: OutboxEntry, tenant: string, first: number, b
       id: change.resource.id,
       version: versionTag(change.resource.version),
       ...(change.changed ? { changed: change.changed } : {}),
-      resource: renderForEvent(change.resourceType, change.resource, baseUrl),
+      resource: eventResource(change.resourceType, change.resource, baseUrl),
     });
   }
   return out;
 }
 
-function renderForEvent(resourceType: "User" | "Group", stored: StoredResource, baseUrl: string | undefined): ScimObject {
-  const shaped = render(resourceType === "User" ? USER : GROUP, baseUrl ?? "", stored);
+/**
+ * The resource as GET returns it (a group without its members): `schemas` lists the core schema and the
+ * extensions it holds. Events and the snapshot carry this shape.
+ */
+export function eventResource(resourceType: "User" | "Group", stored: StoredResource, baseUrl: string | undefined): ScimObject {
+  const type = resourceType === "User" ? USER : GROUP;
+  const shaped = render(type, baseUrl ?? "", stored);
   if (baseUrl === undefined) delete (shaped.meta as ScimObject).location;
-  return shaped;
+  const extensions = Object.keys(shaped).filter((k) => k.toLowerCase().startsWith("urn:") && isPlainObject(shaped[k]));
+  return { schemas: [type.schema.id, ...extensions], ...shaped };
 }
 
 /**

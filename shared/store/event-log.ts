@@ -177,30 +177,36 @@ export class EventLog {
   private async sequenceNow(partitionKey: string): Promise<number> {
     const main = await this.main(partitionKey);
     let appended = 0;
+    // Nothing committed, nothing to do (and no state row made for a tenant that has no events).
+    if ((await readOutbox(main)).length === 0) return appended;
     for (let pass = 0; pass < 50; pass++) {
+      // The state first, then the outbox: whatever another sequencer appends after our state read fails
+      // our append's ETag condition. Read the other way round, an outbox read older than the state could
+      // hold entries appended (and cleared) in between, under a batch no longer in the state row's list,
+      // and they would be appended twice.
+      const state = await this.openState(partitionKey, main);
       const rows = await readOutbox(main);
       if (rows.length === 0) return appended;
-      // Batches from one read of the outbox, each appended under a fresh read of the state row (4 round
-      // trips per batch of ≤ 99 entries). Another appender moving the state on sends us back to the outbox.
+      // Batches from this one read of the outbox, each appended under the ETag our previous append
+      // returned: if any other appender got in between, our next append fails and we read again, so the
+      // outbox read is never older than the state an append is conditioned on.
+      let current: State | undefined = state;
       let rest = rows;
-      while (rest.length > 0) {
-        const state = await this.openState(partitionKey, main);
-        const already = new Set(state.batch);
+      while (current && rest.length > 0) {
+        const already = new Set(current.batch);
         const leftovers = rest.filter((r) => already.has(r.entry.id));
         if (leftovers.length > 0) await clearOutbox(main, leftovers, undefined);
-        const fresh = rest.filter((r) => !already.has(r.entry.id));
-        if (fresh.length === 0) {
-          rest = fresh;
-          break;
-        }
-        const batch = takeBatch(fresh);
-        const appendedState = await this.append(partitionKey, state, batch);
-        if (!appendedState) break;
-        await clearOutbox(main, batch, { period: appendedState.period, last: appendedState.last });
+        rest = rest.filter((r) => !already.has(r.entry.id));
+        if (rest.length === 0) break;
+        const batch = takeBatch(rest);
+        current = await this.append(partitionKey, current, batch);
+        if (!current) break; // another appender moved the state on: read again
+        await clearOutbox(main, batch, { period: current.period, last: current.last });
         appended += batch.length;
-        rest = fresh.slice(batch.length);
+        rest = rest.slice(batch.length);
+        if (!current.etag) break; // the service did not say the new ETag: read the state (then the outbox) again
       }
-      if (rows.length < OUTBOX_READ && rest.length === 0) return appended;
+      if (current && rows.length < OUTBOX_READ && rest.length === 0) return appended;
     }
     return appended;
   }
@@ -217,13 +223,16 @@ export class EventLog {
     }
     const ids = batch.map((b) => b.entry.id);
     const stateRow = { partitionKey, rowKey: STATE, last, batch: JSON.stringify(ids), closed: false };
+    let etag: string | undefined;
     try {
-      await this.day(state.period, partitionKey).submit([["update", stateRow, "Replace", { etag: state.etag }], ...rows]);
+      const answer = await this.day(state.period, partitionKey).submit([["update", stateRow, "Replace", { etag: state.etag }], ...rows]);
+      etag = answer?.getResponseForEntity(STATE)?.etag;
     } catch (e) {
       if (e instanceof StoreError && (e.code === "precondition-failed" || e.code === "conflict" || e.code === "not-found")) return undefined;
       throw e;
     }
-    return { ...state, last, batch: ids, etag: "" };
+    // Without the new ETag (Azurite does not report it per entity), etag is "": the caller reads again.
+    return { ...state, last, batch: ids, etag: etag ?? "" };
   }
 
   /** The tenant's open state row: today's, or a later day's when another clock got there first. */

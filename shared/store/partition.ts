@@ -1,7 +1,7 @@
 // One tenant's partition: the only way the store reaches Table Storage. Every call is counted as a
 // round trip, every failure becomes a StoreError, and every query is pinned to this PartitionKey.
 // Writes: `submit` is called by the write assembler (transactions.ts) and nothing else.
-import type { TableClient, TransactionAction } from "@azure/data-tables";
+import type { TableClient, TableTransactionResponse, TransactionAction } from "@azure/data-tables";
 import { dataTables } from "./table";
 import { type StoreErrorCode, fromTableError } from "./errors";
 
@@ -82,12 +82,12 @@ export class Partition {
     }
   }
 
-  /** 1 round trip: one entity-group transaction (atomic, in order, ≤ 100 actions). */
-  async submit(actions: TransactionAction[]): Promise<void> {
-    if (actions.length === 0) return;
+  /** 1 round trip: one entity-group transaction (atomic, in order, ≤ 100 actions); the service's answer (new ETags). */
+  async submit(actions: TransactionAction[]): Promise<TableTransactionResponse | undefined> {
+    if (actions.length === 0) return undefined;
     if (actions.length > MAX_BATCH) throw new Error(`a transaction holds at most ${MAX_BATCH} actions, got ${actions.length}`);
     this.meter.transactions++;
-    await this.call("transaction", () => this.table.submitTransaction(actions));
+    return this.call("transaction", () => this.table.submitTransaction(actions));
   }
 }
 

@@ -10,9 +10,11 @@
 // Lost answers: Table Storage may commit an EGT and lose the answer; the SDK then replays the same
 // request, which fails as a replay of a committed change does. A transaction with an outbox row fails
 // on that row first (409 at index 0: its key is new to this attempt), which proves the commit without a
-// read. Without one (clearing a deleted group's rows, settings), the failure is 409 on a create, 412 on
-// a replace under the old ETag or 404 on a delete, and `committed` decides by reading whether it was
-// our own commit. Either way the intent succeeded and the caller answers as the first attempt would have.
+// read — unless the sequencer has moved the row into the event log and cleared it before the replay.
+// Then, and without an outbox row (clearing a deleted group's rows, settings), the failure is 409 on a
+// create, 412 on a replace under the old ETag or 404 on a delete, and `committed` decides by reading
+// whether it was our own commit. Either way the intent succeeded and the caller answers as the first
+// attempt would have.
 //
 // No-ops record nothing: adding a member that is already there fails its create (409 inside the pairs)
 // and removing one that is not fails its delete (404); such pairs are dropped and the rest resubmitted,
@@ -44,7 +46,7 @@ export interface Intent {
   memberEvents?: boolean;
   /**
    * Called when the transaction holding the own rows fails with the error a replay of a committed
-   * transaction produces (conflict, precondition-failed, not-found inside the own rows) and it carried no
+   * transaction produces (conflict, precondition-failed, not-found inside the own rows) other than on its
    * outbox row: true when the intent is in fact committed (the failure was the SDK replaying our own write).
    */
   committed?: (error: StoreError) => Promise<boolean>;
@@ -158,7 +160,10 @@ async function submit(p: Partition, intent: Intent, part: Part): Promise<void> {
       }
       const error = at === e.failedIndex ? e : new StoreError(e.code, e.message, at, e.attribute);
       const replayLike = error.code === "conflict" || error.code === "precondition-failed" || error.code === "not-found";
-      if (part.own && !outbox && intent.committed && replayLike && (await intent.committed(error))) return;
+      if (part.own && intent.committed && replayLike && (await intent.committed(error))) {
+        if (outbox) p.meter.events += eventCount(outbox); // committed with its outbox row, since sequenced and cleared
+        return;
+      }
       throw error;
     }
   }
