@@ -192,7 +192,7 @@ export class EventLog {
       // outbox read is never older than the state an append is conditioned on.
       let current: State | undefined = state;
       let rest = rows;
-      while (current && rest.length > 0) {
+      while (rest.length > 0) {
         const already = new Set(current.batch);
         const leftovers = rest.filter((r) => already.has(r.entry.id));
         if (leftovers.length > 0) await clearOutbox(main, leftovers, undefined);
