@@ -108,6 +108,16 @@ module.exports = {
       to: { path: "^shared/events/" },
     },
 
+    {
+      name: "storage-queue-only-in-events-queue",
+      severity: "error",
+      comment:
+        "The nudge queue is the dispatcher's transport: only shared/events/queue.ts imports @azure/storage-queue " +
+        "(the Functions host's own trigger reads the queue; functions/ never touches the SDK).",
+      from: { pathNot: "^shared/events/queue\\.ts$" },
+      to: { path: "(^|/)node_modules/@azure/storage-queue/" },
+    },
+
     // --- shared/auth -------------------------------------------------------------------------------------
     {
       name: "auth-below-http-handlers",

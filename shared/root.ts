@@ -16,6 +16,8 @@ import { DEFAULT_POLICY, parsePolicy } from "./scim/policy";
 import { type Telemetry, noTelemetry } from "./telemetry";
 import { azureMonitorTelemetry } from "./telemetry/azure-monitor";
 import { Dispatcher, type Nudger, inProcessNudger } from "./events/dispatcher";
+import { storageQueueNudger } from "./events/queue";
+import { type EventJobs, eventJobs } from "./events/jobs";
 
 /** The process environment, read here and nowhere else. */
 export function settingsFromEnvironment(): Config {
@@ -60,6 +62,8 @@ export interface Service {
   /** Sequences outboxes into event logs and runs the deliverers (nudged after writes, and by the sweeper). */
   readonly dispatcher: Dispatcher;
   readonly nudger: Nudger;
+  /** The queue trigger's nudge and the sweeper (every tenant with credentials), as the hosts run them. */
+  readonly eventJobs: EventJobs;
 }
 
 const consoleLog: Logger = { info: (line) => console.log(line), error: (line) => console.error(line) };
@@ -84,7 +88,8 @@ export function createService(config: Config, options: ServiceOptions = {}): Ser
   const limits = new RequestLimits(config);
   const telemetry = options.telemetry ?? telemetryFor(config, log);
   const dispatcher = new Dispatcher(store, log);
-  const nudger = (options.nudger ?? (config.eventDispatch === "in-process" ? inProcessNudger : () => noNudge))(dispatcher);
+  const nudger = (options.nudger ?? nudgerFor(config))(dispatcher);
+  const jobs = eventJobs(dispatcher, async () => (await credentials.listSummaries()).map((c) => c.tenant), log);
   const pipeline = createPipeline({
     nudger,
     events: {
@@ -103,10 +108,31 @@ export function createService(config: Config, options: ServiceOptions = {}): Ser
     log,
     ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}),
   });
-  return { config, store, credentials, signingKeyStore: keys, auth, log, pipeline, policies, ignoredAttributes, limits, telemetry, dispatcher, nudger };
+  return {
+    config,
+    store,
+    credentials,
+    signingKeyStore: keys,
+    auth,
+    log,
+    pipeline,
+    policies,
+    ignoredAttributes,
+    limits,
+    telemetry,
+    dispatcher,
+    nudger,
+    eventJobs: jobs,
+  };
 }
 
-/** "off" (and "queue" until a queue nudger is given): the sweeper and Events API reads sequence. */
+/** in-process: this host dispatches; queue: a Storage Queue message per nudge; off: only the sweeper and Events API reads sequence. */
+function nudgerFor(config: Config): (dispatcher: Dispatcher) => Nudger {
+  if (config.eventDispatch === "in-process") return inProcessNudger;
+  if (config.eventDispatch === "queue") return () => storageQueueNudger(config);
+  return () => noNudge;
+}
+
 const noNudge: Nudger = { nudge: () => Promise.resolve() };
 
 /** Application Insights when its connection string is set (the SDK starts on first use); otherwise none. */
