@@ -106,6 +106,9 @@ param limitQueueSeconds int = 5
 @maxValue(400)
 param eventRetentionDays int = 30
 
+@description('When the event sweeper runs (NCRONTAB, UTC: second minute hour day month weekday). It catches what a lost nudge left and drops expired days; each run wakes the app and is billed (docs/deploy.md, Monthly cost per tenant), so an idle tenant\'s cost is this schedule\'s.')
+param eventSweepSchedule string = '0 */10 * * * *'
+
 @description('The tenant schema policy seeded at deployment (README "Schema policy"): required attributes, a custom extension, unknown attributes. A policy set with the CLI overrides it.')
 param tenantPolicy object = {}
 
@@ -141,6 +144,8 @@ var names = {
 }
 var deploymentContainerName = 'app-package'
 var tableName = 'scim'
+// The nudge queue: the app sends to it and its queue trigger reads it (SCIM_EVENT_QUEUE); the code's default too.
+var eventQueueName = 'scim-events'
 var allTags = union(tags, { 'scim-tenant': tenantSlug })
 
 module identity 'modules/identity.bicep' = {
@@ -173,6 +178,7 @@ module storage 'modules/storage.bicep' = {
     skuName: storageSku
     deploymentContainerName: deploymentContainerName
     tableName: tableName
+    eventQueueName: eventQueueName
   }
 }
 
@@ -203,6 +209,7 @@ module rbac 'modules/rbac.bicep' = {
     operatorGroupId: operatorGroupId
     storageAccountName: names.storage
     deploymentContainerName: deploymentContainerName
+    eventQueueName: eventQueueName
     keyVaultName: names.keyVault
     appInsightsName: names.appInsights
   }
@@ -223,6 +230,7 @@ module app 'modules/app.bicep' = {
     storageAccountName: names.storage
     deploymentContainerName: deploymentContainerName
     tableName: tableName
+    eventQueueName: eventQueueName
     keyVaultName: names.keyVault
     appInsightsName: names.appInsights
     nodeVersion: nodeVersion
@@ -240,6 +248,7 @@ module app 'modules/app.bicep' = {
     anonymousBurst: anonymousBurst
     limitQueueSeconds: limitQueueSeconds
     eventRetentionDays: eventRetentionDays
+    eventSweepSchedule: eventSweepSchedule
     tenantPolicy: tenantPolicy
     deployerPrincipalId: deployerPrincipalId
     deployerPrincipalType: deployerPrincipalType
