@@ -117,6 +117,13 @@ module.exports = {
       from: { pathNot: "^shared/events/queue\\.ts$" },
       to: { path: "(^|/)node_modules/@azure/storage-queue/" },
     },
+    {
+      name: "eventgrid-only-in-events-event-grid",
+      severity: "error",
+      comment: "Only the Event Grid deliverer (shared/events/event-grid.ts) imports @azure/eventgrid.",
+      from: { pathNot: "^shared/events/event-grid\\.ts$" },
+      to: { path: "(^|/)node_modules/@azure/eventgrid/" },
+    },
 
     // --- shared/auth -------------------------------------------------------------------------------------
     {

@@ -109,6 +109,9 @@ param eventRetentionDays int = 30
 @description('When the event sweeper runs (NCRONTAB, UTC: second minute hour day month weekday). It catches what a lost nudge left and drops expired days; each run wakes the app and is billed (docs/deploy.md, Monthly cost per tenant), so an idle tenant\'s cost is this schedule\'s.')
 param eventSweepSchedule string = '0 */10 * * * *'
 
+@description('Optional: an Event Grid topic in this resource group that receives every change event as a CloudEvent 1.0 (docs/events.md). Empty = no Event Grid sink. The app\'s identity gets EventGrid Data Sender on that topic only.')
+param eventGridTopicName string = ''
+
 @description('The tenant schema policy seeded at deployment (README "Schema policy"): required attributes, a custom extension, unknown attributes. A policy set with the CLI overrides it.')
 param tenantPolicy object = {}
 
@@ -210,6 +213,7 @@ module rbac 'modules/rbac.bicep' = {
     storageAccountName: names.storage
     deploymentContainerName: deploymentContainerName
     eventQueueName: eventQueueName
+    eventGridTopicName: eventGridTopicName
     keyVaultName: names.keyVault
     appInsightsName: names.appInsights
   }
@@ -249,6 +253,7 @@ module app 'modules/app.bicep' = {
     limitQueueSeconds: limitQueueSeconds
     eventRetentionDays: eventRetentionDays
     eventSweepSchedule: eventSweepSchedule
+    eventGridTopicName: eventGridTopicName
     tenantPolicy: tenantPolicy
     deployerPrincipalId: deployerPrincipalId
     deployerPrincipalType: deployerPrincipalType

@@ -50,6 +50,8 @@ export interface Config {
   storageQueueEndpoint?: string;
   /** npm start's in-process sweeper: seconds between sweeps (on Azure the timer trigger's NCRONTAB schedule). */
   eventSweepSeconds: number;
+  /** Optional sink: an Event Grid topic endpoint (https) that receives every tenant's events as CloudEvents 1.0, with the managed identity. */
+  eventGridEndpoint?: string;
 }
 
 function text(env: Environment, name: string): string | undefined {
@@ -106,6 +108,9 @@ export function loadConfig(env: Environment): Config {
     throw new Error(`Setting SCIM_EVENT_QUEUE '${eventQueueName}' is not a valid queue name.`);
   if (eventDispatch === "queue" && !text(env, "SCIM_STORAGE_QUEUE_ENDPOINT") && !text(env, "SCIM_STORAGE_CONNECTION_STRING"))
     throw new Error("Setting SCIM_EVENT_DISPATCH=queue needs SCIM_STORAGE_QUEUE_ENDPOINT (or a SCIM_STORAGE_CONNECTION_STRING with a queue service).");
+  const eventGridEndpoint = text(env, "SCIM_EVENT_GRID_ENDPOINT");
+  if (eventGridEndpoint !== undefined && !/^https:\/\/[^/?#\s]+\/[^?#\s]*$/.test(eventGridEndpoint))
+    throw new Error(`Setting SCIM_EVENT_GRID_ENDPOINT must be an https URL (the topic endpoint, https://<topic>.<region>-1.eventgrid.azure.net/api/events).`);
   return {
     storageConnectionString: text(env, "SCIM_STORAGE_CONNECTION_STRING"),
     storageTableEndpoint: text(env, "SCIM_STORAGE_TABLE_ENDPOINT"),
@@ -132,5 +137,6 @@ export function loadConfig(env: Environment): Config {
     eventQueueName,
     storageQueueEndpoint: text(env, "SCIM_STORAGE_QUEUE_ENDPOINT"),
     eventSweepSeconds: boundedInt(env, "SCIM_EVENT_SWEEP_SECONDS", 60, 5, 3600),
+    eventGridEndpoint,
   };
 }

@@ -18,6 +18,7 @@ import { azureMonitorTelemetry } from "./telemetry/azure-monitor";
 import { Dispatcher, type Nudger, inProcessNudger } from "./events/dispatcher";
 import { storageQueueNudger } from "./events/queue";
 import { type EventJobs, eventJobs } from "./events/jobs";
+import { type CloudEventPublisherFactory, defaultCloudEventPublisher, eventGridDeliverer } from "./events/event-grid";
 
 /** The process environment, read here and nowhere else. */
 export function settingsFromEnvironment(): Config {
@@ -41,6 +42,8 @@ export interface ServiceOptions {
   telemetry?: Telemetry;
   /** How a committed change reaches the dispatcher (default: dispatched on this host). */
   nudger?: (dispatcher: Dispatcher) => Nudger;
+  /** How the Event Grid sink's publisher is built (default: the SDK with the managed identity). */
+  cloudEventPublisher?: CloudEventPublisherFactory;
 }
 
 export interface Service {
@@ -88,6 +91,15 @@ export function createService(config: Config, options: ServiceOptions = {}): Ser
   const limits = new RequestLimits(config);
   const telemetry = options.telemetry ?? telemetryFor(config, log);
   const dispatcher = new Dispatcher(store, log);
+  if (config.eventGridEndpoint)
+    dispatcher.use(
+      eventGridDeliverer({
+        endpoint: config.eventGridEndpoint,
+        store,
+        publisher: options.cloudEventPublisher ?? defaultCloudEventPublisher(config.managedIdentityClientId),
+        ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}),
+      }),
+    );
   const nudger = (options.nudger ?? nudgerFor(config))(dispatcher);
   const jobs = eventJobs(dispatcher, async () => (await credentials.listSummaries()).map((c) => c.tenant), log);
   const pipeline = createPipeline({

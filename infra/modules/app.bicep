@@ -51,6 +51,9 @@ param anonymousBurst int
 param limitQueueSeconds int
 param eventRetentionDays int
 param eventSweepSchedule string
+
+@description('An Event Grid topic in this resource group for the CloudEvents sink; empty = none.')
+param eventGridTopicName string
 param tenantPolicy object
 
 param deployerPrincipalId string
@@ -86,6 +89,10 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
 
 resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: appInsightsName
+}
+
+resource eventGridTopic 'Microsoft.EventGrid/topics@2022-06-15' existing = if (!empty(eventGridTopicName)) {
+  name: eventGridTopicName
 }
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
@@ -201,6 +208,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     SCIM_EVENT_QUEUE: eventQueueName
     // Read by the host for the sweeper's timer trigger (%SCIM_EVENT_SWEEP_SCHEDULE%).
     SCIM_EVENT_SWEEP_SCHEDULE: eventSweepSchedule
+    // Empty: no Event Grid sink. Otherwise the topic's endpoint, published to with the managed identity.
+    SCIM_EVENT_GRID_ENDPOINT: empty(eventGridTopicName) ? '' : eventGridTopic!.properties.endpoint
     // The platform front end appends the address it accepted the connection from to X-Forwarded-For.
     SCIM_TRUST_FORWARDED_FOR: 'true'
     SCIM_DEFAULT_POLICY: empty(tenantPolicy) ? '' : string(tenantPolicy)

@@ -23,6 +23,9 @@ param operatorGroupId string
 param storageAccountName string
 param deploymentContainerName string
 param eventQueueName string
+
+@description('An Event Grid topic in this resource group for the CloudEvents sink; empty = none.')
+param eventGridTopicName string
 param keyVaultName string
 param appInsightsName string
 
@@ -31,6 +34,7 @@ var roles = {
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe' // Storage Blob Data Contributor
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3' // Storage Table Data Contributor
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88' // Storage Queue Data Contributor
+  eventGridDataSender: 'd5a91429-5739-47e2-a06b-3470a27159e7' // EventGrid Data Sender
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7' // Key Vault Secrets Officer
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb' // Monitoring Metrics Publisher
 }
@@ -69,6 +73,10 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
 
 resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: appInsightsName
+}
+
+resource eventGridTopic 'Microsoft.EventGrid/topics@2022-06-15' existing = if (!empty(eventGridTopicName)) {
+  name: eventGridTopicName
 }
 
 // Host storage (leases, keys, the deployment package). Blob Data Owner is the documented minimum for
@@ -113,6 +121,17 @@ resource appEventPoisonQueueContributor 'Microsoft.Authorization/roleAssignments
   scope: storage::queueServices::eventPoisonQueue
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// The optional Event Grid sink: publish events to that topic, nothing else.
+resource appEventGridSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(eventGridTopicName)) {
+  name: guid(eventGridTopic.id, identity.id, roles.eventGridDataSender)
+  scope: eventGridTopic
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.eventGridDataSender)
     principalId: identity.properties.principalId
     principalType: 'ServicePrincipal'
   }

@@ -29,7 +29,7 @@ Module.prototype.require = function (id) { return id === "@azure/functions-core"
 
 const [bundle, requestsJson] = process.argv.slice(2);
 require(bundle);
-const sdkAtImport = Object.keys(require.cache).filter((f) => /azure-(identity|keyvault-secrets|storage-queue)\.js$|node_modules\/@azure\/(identity|keyvault-secrets|storage-queue)\//.test(f));
+const sdkAtImport = Object.keys(require.cache).filter((f) => /azure-(identity|keyvault-secrets|storage-queue|eventgrid)\.js$|node_modules\/@azure\/(identity|keyvault-secrets|storage-queue|eventgrid)\//.test(f));
 const { HttpRequest, InvocationContext } = require("@azure/functions");
 
 (async () => {
@@ -135,7 +135,7 @@ function load(calls: Call[] = [], env: Record<string, string> = {}): Promise<Loa
 
 test("the build writes package.json main as a single file beside the SDK bundles it loads on first use", () => {
   expect(existsSync(bundle)).toBe(true);
-  for (const sdk of ["azure-identity.js", "azure-keyvault-secrets.js", "azure-storage-queue.js"])
+  for (const sdk of ["azure-identity.js", "azure-keyvault-secrets.js", "azure-storage-queue.js", "azure-eventgrid.js"])
     expect(existsSync(path.join(path.dirname(bundle), sdk))).toBe(true);
   const text = readFileSync(bundle, "utf8");
   // Only the Functions library (and Node's own modules) are loaded from outside the bundle.

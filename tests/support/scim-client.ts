@@ -102,11 +102,14 @@ export function testEnvironment(overrides: Environment = {}): Environment {
 }
 
 /** Starts the local host for one test file with these settings (over testEnvironment's); call close() in afterAll. */
-export async function startTestHost(settings: Environment = {}, options: Pick<ServiceOptions, "secretClients" | "telemetry"> = {}): Promise<TestHost> {
+export async function startTestHost(
+  settings: Environment = {},
+  options: Pick<ServiceOptions, "secretClients" | "telemetry" | "cloudEventPublisher"> = {},
+): Promise<TestHost> {
   return startHost(loadConfig(testEnvironment(settings)), options);
 }
 
-async function startHost(config: Config, options: Pick<ServiceOptions, "secretClients" | "telemetry">): Promise<TestHost> {
+async function startHost(config: Config, options: Pick<ServiceOptions, "secretClients" | "telemetry" | "cloudEventPublisher">): Promise<TestHost> {
   // Auth failures and request lines are expected here: they are dropped unless a test captures them.
   const authLog = new LogCapture();
   const requestLog = new LogCapture();
