@@ -108,6 +108,23 @@ module.exports = {
       to: { path: "^shared/events/" },
     },
 
+    {
+      name: "storage-queue-only-in-events-queue",
+      severity: "error",
+      comment:
+        "The nudge queue is the dispatcher's transport: only shared/events/queue.ts imports @azure/storage-queue " +
+        "(the Functions host's own trigger reads the queue; functions/ never touches the SDK).",
+      from: { pathNot: "^shared/events/queue\\.ts$" },
+      to: { path: "(^|/)node_modules/@azure/storage-queue/" },
+    },
+    {
+      name: "eventgrid-only-in-events-event-grid",
+      severity: "error",
+      comment: "Only the Event Grid deliverer (shared/events/event-grid.ts) imports @azure/eventgrid.",
+      from: { pathNot: "^shared/events/event-grid\\.ts$" },
+      to: { path: "(^|/)node_modules/@azure/eventgrid/" },
+    },
+
     // --- shared/auth -------------------------------------------------------------------------------------
     {
       name: "auth-below-http-handlers",

@@ -106,6 +106,12 @@ param limitQueueSeconds int = 5
 @maxValue(400)
 param eventRetentionDays int = 30
 
+@description('When the event sweeper runs (NCRONTAB, UTC: second minute hour day month weekday). It catches what a lost nudge left and drops expired days; each run wakes the app and is billed (docs/deploy.md, Monthly cost per tenant), so an idle tenant\'s cost is this schedule\'s.')
+param eventSweepSchedule string = '0 */10 * * * *'
+
+@description('Optional: an Event Grid topic in this resource group that receives every change event as a CloudEvent 1.0 (docs/events.md). Empty = no Event Grid sink. The app\'s identity gets EventGrid Data Sender on that topic only.')
+param eventGridTopicName string = ''
+
 @description('The tenant schema policy seeded at deployment (README "Schema policy"): required attributes, a custom extension, unknown attributes. A policy set with the CLI overrides it.')
 param tenantPolicy object = {}
 
@@ -141,6 +147,8 @@ var names = {
 }
 var deploymentContainerName = 'app-package'
 var tableName = 'scim'
+// The nudge queue: the app sends to it and its queue trigger reads it (SCIM_EVENT_QUEUE); the code's default too.
+var eventQueueName = 'scim-events'
 var allTags = union(tags, { 'scim-tenant': tenantSlug })
 
 module identity 'modules/identity.bicep' = {
@@ -173,6 +181,7 @@ module storage 'modules/storage.bicep' = {
     skuName: storageSku
     deploymentContainerName: deploymentContainerName
     tableName: tableName
+    eventQueueName: eventQueueName
   }
 }
 
@@ -203,6 +212,8 @@ module rbac 'modules/rbac.bicep' = {
     operatorGroupId: operatorGroupId
     storageAccountName: names.storage
     deploymentContainerName: deploymentContainerName
+    eventQueueName: eventQueueName
+    eventGridTopicName: eventGridTopicName
     keyVaultName: names.keyVault
     appInsightsName: names.appInsights
   }
@@ -223,6 +234,7 @@ module app 'modules/app.bicep' = {
     storageAccountName: names.storage
     deploymentContainerName: deploymentContainerName
     tableName: tableName
+    eventQueueName: eventQueueName
     keyVaultName: names.keyVault
     appInsightsName: names.appInsights
     nodeVersion: nodeVersion
@@ -240,6 +252,8 @@ module app 'modules/app.bicep' = {
     anonymousBurst: anonymousBurst
     limitQueueSeconds: limitQueueSeconds
     eventRetentionDays: eventRetentionDays
+    eventSweepSchedule: eventSweepSchedule
+    eventGridTopicName: eventGridTopicName
     tenantPolicy: tenantPolicy
     deployerPrincipalId: deployerPrincipalId
     deployerPrincipalType: deployerPrincipalType

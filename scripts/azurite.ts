@@ -1,4 +1,5 @@
-// Starts and stops an Azurite Table service on a loopback port (npm start, tests, bench). Telemetry off.
+// Starts and stops an Azurite Table service on a loopback port (npm start, tests, bench), and a Queue
+// service beside it when a test needs the nudge queue (startAzuriteQueue). Telemetry off.
 import { spawn, ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
@@ -63,6 +64,29 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<{ chil
     ],
     { stdio: "ignore" },
   );
+  await waitForPort(child, port);
+  return { child, port, connectionString: azuriteConnectionString(port) };
+}
+
+/**
+ * Azurite's Queue service (in memory, loopback, same development account) for a Table service started
+ * above: the connection string returned serves both, as an account's does. A process of its own, so the
+ * Table service every other test uses stays as it is.
+ */
+export async function startAzuriteQueue(tableConnectionString: string): Promise<{ child: ChildProcess; port: number; connectionString: string }> {
+  const port = await freePort();
+  const bin = require.resolve("azurite/dist/src/queue/main.js");
+  const child = spawn(
+    process.execPath,
+    [bin, "--inMemoryPersistence", "--disableTelemetry", "--skipApiVersionCheck", "--silent", "--queueHost", "127.0.0.1", "--queuePort", String(port)],
+    { stdio: "ignore" },
+  );
+  await waitForPort(child, port);
+  const base = tableConnectionString.trim().replace(/;?$/, ";");
+  return { child, port, connectionString: `${base}QueueEndpoint=http://127.0.0.1:${port}/devstoreaccount1;` };
+}
+
+async function waitForPort(child: ChildProcess, port: number): Promise<void> {
   const deadline = Date.now() + 20_000;
   while (!(await canConnect(port))) {
     if (child.exitCode !== null) throw new Error(`Azurite exited early with code ${child.exitCode}`);
@@ -72,7 +96,6 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<{ chil
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { child, port, connectionString: azuriteConnectionString(port) };
 }
 
 export async function stopAzurite(child: ChildProcess | undefined): Promise<void> {

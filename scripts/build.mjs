@@ -48,6 +48,8 @@ const EXTERNAL_ELSEWHERE = ["@azure/monitor-opentelemetry"];
 // which the distro's bundle shares instead of holding a copy of its own (one API, one set of globals). The
 // distro bundles cleanly (its only unresolved require, @azure/functions-core, sits in a try and is the
 // worker's to answer); from its own bundle it loads in ~150 ms, from node_modules in ~450 ms.
+// The queue SDK (the nudge after a write, SCIM_EVENT_DISPATCH=queue) likewise: the first write needs it;
+// and the Event Grid SDK, which only a stamp with a topic (SCIM_EVENT_GRID_ENDPOINT) loads.
 // And the libraries the first request needs but the module's load does not (the Table SDK, ajv, jose):
 // measured, compiling the entry bundle was most of its load (V8 compiles every byte of a script it
 // loads, needed or not), so each in its own bundle keeps the entry small (~1.3× the bare app, against
@@ -58,6 +60,8 @@ export const LAZY = {
   jose: "jose",
   "@azure/identity": "azure-identity",
   "@azure/keyvault-secrets": "azure-keyvault-secrets",
+  "@azure/storage-queue": "azure-storage-queue",
+  "@azure/eventgrid": "azure-eventgrid",
   "@azure/monitor-opentelemetry": "azure-monitor-opentelemetry",
   "@opentelemetry/api": "opentelemetry-api",
 };

@@ -1,5 +1,6 @@
 // npm start: Azurite (unless a Table Storage is configured), the table, a development credential,
-// then the local host on 127.0.0.1:7071 (PORT overrides). Prints the Tenant URL and token for Entra.
+// then the local host on 127.0.0.1:7071 (PORT overrides) and the event sweeper (every
+// SCIM_EVENT_SWEEP_SECONDS). Prints the Tenant URL and token for Entra, and the Events API's URL and token.
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import net from "node:net";
@@ -8,6 +9,8 @@ import { writeLocalStorage } from "./local-storage";
 import { createService, environmentValue, settingsFromEnvironment } from "../shared/root";
 import { startLocalHost } from "../shared/http/local-host";
 import { createStaticToken } from "../shared/auth/lifecycle";
+import type { TokenScope } from "../shared/auth/records";
+import { startSweeper } from "../shared/events/jobs";
 
 const DEV_TENANT = environmentValue("SCIM_DEV_TENANT") ?? "dev";
 const AZURITE_PORT = Number(environmentValue("AZURITE_TABLE_PORT") ?? 10002);
@@ -34,19 +37,26 @@ async function main(): Promise<void> {
     onError: (line) => console.error(line),
   });
 
-  // A development token is kept in .local/dev-token so restarts print the same one.
-  const tokenFile = path.resolve(".local/dev-token");
-  let token = await fs.readFile(tokenFile, "utf8").then(
-    (t) => t.trim(),
-    () => "",
-  );
-  const id = /^sft_([0-9a-f]{16})\./.exec(token)?.[1];
-  const existing = id ? await service.credentials.get(id) : undefined;
-  if (!existing || existing.revokedAt) {
-    token = (await createStaticToken(service.credentials, { tenant: DEV_TENANT, label: "development (npm start)" })).token;
+  // What a lost nudge or a failed delivery left is picked up here, as the timer trigger does on Azure.
+  const sweeper = startSweeper(service.eventJobs, settings.eventSweepSeconds, service.log);
+
+  // Development tokens are kept in .local/ so restarts print the same ones.
+  const keptToken = async (file: string, scope: TokenScope, label: string): Promise<string> => {
+    const tokenFile = path.resolve(file);
+    const kept = await fs.readFile(tokenFile, "utf8").then(
+      (t) => t.trim(),
+      () => "",
+    );
+    const id = /^sft_([0-9a-f]{16})\./.exec(kept)?.[1];
+    const existing = id ? await service.credentials.get(id) : undefined;
+    if (existing?.kind === "token" && !existing.revokedAt && existing.tenant === DEV_TENANT && (existing.scope ?? "scim") === scope) return kept;
+    const token = (await createStaticToken(service.credentials, { tenant: DEV_TENANT, label, scope })).token;
     await fs.mkdir(path.dirname(tokenFile), { recursive: true });
     await fs.writeFile(tokenFile, token + "\n", { mode: 0o600 });
-  }
+    return token;
+  };
+  const token = await keptToken(".local/dev-token", "scim", "development (npm start)");
+  const eventsToken = await keptToken(".local/dev-events-token", "events", "development events (npm start)");
 
   console.log("");
   console.log(`SCIM endpoint ready (tenant '${DEV_TENANT}', credentials in ${service.credentials.description})`);
@@ -54,9 +64,13 @@ async function main(): Promise<void> {
   console.log(`  Secret Token: ${token}`);
   console.log(`  Try:          curl -H "Authorization: Bearer ${token}" "${host.url}/scim/v2/Users?filter=userName%20eq%20%22x%22"`);
   console.log(`  OAuth:        Token Endpoint ${host.url}/oauth2/token; make a client with npm run credentials -- client create --tenant ${DEV_TENANT}`);
+  console.log(`  Events API:   ${host.url}/events`);
+  console.log(`  Events Token: ${eventsToken}`);
+  console.log(`  Try:          curl -H "Authorization: Bearer ${eventsToken}" "${host.url}/events?wait=20"`);
   console.log("");
 
   const stop = async () => {
+    await sweeper.stop();
     await service.dispatcher.close();
     await host.close();
     await stopAzurite(azurite?.child);

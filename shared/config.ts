@@ -44,6 +44,14 @@ export interface Config {
    * and Events API reads sequence; fault-injection tests use it so no background call takes their faults).
    */
   eventDispatch: "in-process" | "queue" | "off";
+  /** The Storage Queue carrying nudges ("queue" dispatch): the queue trigger reads it by the same setting (%SCIM_EVENT_QUEUE%). */
+  eventQueueName: string;
+  /** Queue Storage by endpoint with Entra ID (managed identity on Azure); locally the connection string's queue service. */
+  storageQueueEndpoint?: string;
+  /** npm start's in-process sweeper: seconds between sweeps (on Azure the timer trigger's NCRONTAB schedule). */
+  eventSweepSeconds: number;
+  /** Optional sink: an Event Grid topic endpoint (https) that receives every tenant's events as CloudEvents 1.0, with the managed identity. */
+  eventGridEndpoint?: string;
 }
 
 function text(env: Environment, name: string): string | undefined {
@@ -93,6 +101,16 @@ export function loadConfig(env: Environment): Config {
   const tableName = text(env, "SCIM_TABLE_NAME") ?? "scim";
   if (!/^[A-Za-z][A-Za-z0-9]{2,62}$/.test(tableName)) throw new Error(`Setting SCIM_TABLE_NAME '${tableName}' is not a valid table name.`);
   const publicBaseUrl = text(env, "SCIM_PUBLIC_BASE_URL")?.replace(/\/+$/, "");
+  const eventDispatch = oneOf(env, "SCIM_EVENT_DISPATCH", ["in-process", "queue", "off"] as const, "in-process");
+  // A queue name (lowercase letters, digits, single hyphens) of 3-56 characters, so that the host's "<name>-poison" fits 63.
+  const eventQueueName = text(env, "SCIM_EVENT_QUEUE") ?? "scim-events";
+  if (!/^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,55}$/.test(eventQueueName))
+    throw new Error(`Setting SCIM_EVENT_QUEUE '${eventQueueName}' is not a valid queue name.`);
+  if (eventDispatch === "queue" && !text(env, "SCIM_STORAGE_QUEUE_ENDPOINT") && !text(env, "SCIM_STORAGE_CONNECTION_STRING"))
+    throw new Error("Setting SCIM_EVENT_DISPATCH=queue needs SCIM_STORAGE_QUEUE_ENDPOINT (or a SCIM_STORAGE_CONNECTION_STRING with a queue service).");
+  const eventGridEndpoint = text(env, "SCIM_EVENT_GRID_ENDPOINT");
+  if (eventGridEndpoint !== undefined && !/^https:\/\/[^/?#\s]+\/[^?#\s]*$/.test(eventGridEndpoint))
+    throw new Error(`Setting SCIM_EVENT_GRID_ENDPOINT must be an https URL (the topic endpoint, https://<topic>.<region>-1.eventgrid.azure.net/api/events).`);
   return {
     storageConnectionString: text(env, "SCIM_STORAGE_CONNECTION_STRING"),
     storageTableEndpoint: text(env, "SCIM_STORAGE_TABLE_ENDPOINT"),
@@ -115,6 +133,10 @@ export function loadConfig(env: Environment): Config {
     defaultPolicy: text(env, "SCIM_DEFAULT_POLICY"),
     appInsightsConnectionString: text(env, "APPLICATIONINSIGHTS_CONNECTION_STRING"),
     eventRetentionDays: boundedInt(env, "SCIM_EVENT_RETENTION_DAYS", 30, 1, 400),
-    eventDispatch: oneOf(env, "SCIM_EVENT_DISPATCH", ["in-process", "queue", "off"] as const, "in-process"),
+    eventDispatch,
+    eventQueueName,
+    storageQueueEndpoint: text(env, "SCIM_STORAGE_QUEUE_ENDPOINT"),
+    eventSweepSeconds: boundedInt(env, "SCIM_EVENT_SWEEP_SECONDS", 60, 5, 3600),
+    eventGridEndpoint,
   };
 }

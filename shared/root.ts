@@ -20,6 +20,9 @@ import { WebhookDeliverer } from "./events/webhooks/deliverer";
 import { Webhooks } from "./events/webhooks/registry";
 import { CachedSecretStore } from "./events/webhooks/signing";
 import { webhookSecrets } from "./auth/webhook-secrets";
+import { storageQueueNudger } from "./events/queue";
+import { type EventJobs, eventJobs } from "./events/jobs";
+import { type CloudEventPublisherFactory, defaultCloudEventPublisher, eventGridDeliverer } from "./events/event-grid";
 
 /** The process environment, read here and nowhere else. */
 export function settingsFromEnvironment(): Config {
@@ -45,6 +48,8 @@ export interface ServiceOptions {
   nudger?: (dispatcher: Dispatcher) => Nudger;
   /** Webhook delivery's retry schedule (ms before each attempt), timeout and extra trusted CAs: tests scale them down. */
   webhooks?: { schedule?: readonly number[]; timeoutMs?: number; ca?: string | Buffer };
+  /** How the Event Grid sink's publisher is built (default: the SDK with the managed identity). */
+  cloudEventPublisher?: CloudEventPublisherFactory;
 }
 
 export interface Service {
@@ -68,6 +73,8 @@ export interface Service {
   readonly nudger: Nudger;
   /** Tenants' webhook endpoints (npm run webhooks); their delivery is one of the dispatcher's deliverers. */
   readonly webhooks: Webhooks;
+  /** The queue trigger's nudge and the sweeper (every tenant with credentials), as the hosts run them. */
+  readonly eventJobs: EventJobs;
 }
 
 const consoleLog: Logger = { info: (line) => console.log(line), error: (line) => console.error(line) };
@@ -92,7 +99,7 @@ export function createService(config: Config, options: ServiceOptions = {}): Ser
   const limits = new RequestLimits(config);
   const telemetry = options.telemetry ?? telemetryFor(config, log);
   const dispatcher = new Dispatcher(store, log);
-  const nudger = (options.nudger ?? (config.eventDispatch === "in-process" ? inProcessNudger : () => noNudge))(dispatcher);
+  const nudger = (options.nudger ?? nudgerFor(config))(dispatcher);
   const secrets = new CachedSecretStore(webhookSecrets(config, secretClients));
   const deliverer = new WebhookDeliverer({
     store,
@@ -106,6 +113,16 @@ export function createService(config: Config, options: ServiceOptions = {}): Ser
   });
   dispatcher.use(deliverer);
   const webhooks = new Webhooks(store, secrets, deliverer, nudger);
+  if (config.eventGridEndpoint)
+    dispatcher.use(
+      eventGridDeliverer({
+        endpoint: config.eventGridEndpoint,
+        store,
+        publisher: options.cloudEventPublisher ?? defaultCloudEventPublisher(config.managedIdentityClientId),
+        ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}),
+      }),
+    );
+  const jobs = eventJobs(dispatcher, async () => (await credentials.listSummaries()).map((c) => c.tenant), log);
   const pipeline = createPipeline({
     nudger,
     events: {
@@ -139,6 +156,7 @@ export function createService(config: Config, options: ServiceOptions = {}): Ser
     dispatcher,
     nudger,
     webhooks,
+    eventJobs: jobs,
   };
 }
 
@@ -162,7 +180,13 @@ function wakeTimers(dispatcher: Dispatcher): (tenantKey: string, ms: number) => 
   };
 }
 
-/** "off" (and "queue" until a queue nudger is given): the sweeper and Events API reads sequence. */
+/** in-process: this host dispatches; queue: a Storage Queue message per nudge; off: only the sweeper and Events API reads sequence. */
+function nudgerFor(config: Config): (dispatcher: Dispatcher) => Nudger {
+  if (config.eventDispatch === "in-process") return inProcessNudger;
+  if (config.eventDispatch === "queue") return () => storageQueueNudger(config);
+  return () => noNudge;
+}
+
 const noNudge: Nudger = { nudge: () => Promise.resolve() };
 
 /** Application Insights when its connection string is set (the SDK starts on first use); otherwise none. */

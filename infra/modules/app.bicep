@@ -15,6 +15,7 @@ param identityName string
 param storageAccountName string
 param deploymentContainerName string
 param tableName string
+param eventQueueName string
 param keyVaultName string
 param appInsightsName string
 
@@ -49,6 +50,10 @@ param anonymousRequestsPerSecond int
 param anonymousBurst int
 param limitQueueSeconds int
 param eventRetentionDays int
+param eventSweepSchedule string
+
+@description('An Event Grid topic in this resource group for the CloudEvents sink; empty = none.')
+param eventGridTopicName string
 param tenantPolicy object
 
 param deployerPrincipalId string
@@ -84,6 +89,10 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
 
 resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: appInsightsName
+}
+
+resource eventGridTopic 'Microsoft.EventGrid/topics@2022-06-15' existing = if (!empty(eventGridTopicName)) {
+  name: eventGridTopicName
 }
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
@@ -173,6 +182,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     AzureWebJobsStorage__clientId: identity.properties.clientId
     AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
     AzureWebJobsStorage__tableServiceUri: storage.properties.primaryEndpoints.table
+    // The queue trigger's connection (eventNudge in functions/index.ts): the nudge queue, by identity.
+    AzureWebJobsStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
     APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.properties.clientId};Authorization=AAD'
     AZURE_CLIENT_ID: identity.properties.clientId
@@ -192,6 +203,13 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     SCIM_LIMIT_QUEUE_SECONDS: string(limitQueueSeconds)
     SCIM_EVENT_RETENTION_DAYS: string(eventRetentionDays)
     SCIM_EVENT_DISPATCH: 'queue'
+    // The app sends nudges to the queue the trigger reads: same account, same name.
+    SCIM_STORAGE_QUEUE_ENDPOINT: storage.properties.primaryEndpoints.queue
+    SCIM_EVENT_QUEUE: eventQueueName
+    // Read by the host for the sweeper's timer trigger (%SCIM_EVENT_SWEEP_SCHEDULE%).
+    SCIM_EVENT_SWEEP_SCHEDULE: eventSweepSchedule
+    // Empty: no Event Grid sink. Otherwise the topic's endpoint, published to with the managed identity.
+    SCIM_EVENT_GRID_ENDPOINT: empty(eventGridTopicName) ? '' : eventGridTopic!.properties.endpoint
     // The platform front end appends the address it accepted the connection from to X-Forwarded-For.
     SCIM_TRUST_FORWARDED_FOR: 'true'
     SCIM_DEFAULT_POLICY: empty(tenantPolicy) ? '' : string(tenantPolicy)

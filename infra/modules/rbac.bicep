@@ -22,6 +22,10 @@ param operatorGroupId string
 
 param storageAccountName string
 param deploymentContainerName string
+param eventQueueName string
+
+@description('An Event Grid topic in this resource group for the CloudEvents sink; empty = none.')
+param eventGridTopicName string
 param keyVaultName string
 param appInsightsName string
 
@@ -29,6 +33,8 @@ var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b' // Storage Blob Data Owner
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe' // Storage Blob Data Contributor
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3' // Storage Table Data Contributor
+  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88' // Storage Queue Data Contributor
+  eventGridDataSender: 'd5a91429-5739-47e2-a06b-3470a27159e7' // EventGrid Data Sender
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7' // Key Vault Secrets Officer
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb' // Monitoring Metrics Publisher
 }
@@ -47,6 +53,18 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
       name: deploymentContainerName
     }
   }
+
+  resource queueServices 'queueServices' existing = {
+    name: 'default'
+
+    resource eventQueue 'queues' existing = {
+      name: eventQueueName
+    }
+
+    resource eventPoisonQueue 'queues' existing = {
+      name: '${eventQueueName}-poison'
+    }
+  }
 }
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
@@ -57,8 +75,12 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: appInsightsName
 }
 
+resource eventGridTopic 'Microsoft.EventGrid/topics@2022-06-15' existing = if (!empty(eventGridTopicName)) {
+  name: eventGridTopicName
+}
+
 // Host storage (leases, keys, the deployment package). Blob Data Owner is the documented minimum for
-// AzureWebJobsStorage with an identity; queues are not granted because the app has only HTTP triggers.
+// AzureWebJobsStorage with an identity; queues are granted below, queue by queue.
 resource appBlobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(storage.id, identity.id, roles.storageBlobDataOwner)
   scope: storage
@@ -75,6 +97,41 @@ resource appTableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01
   scope: storage
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// The nudge queue: the app sends to it, and its queue trigger reads, processes and deletes messages
+// (Reader + Message Processor + Message Sender would cover that), but the host also creates the poison
+// queue when it finds it missing before moving a failing message there, a queue write that only
+// Contributor grants among the data roles. One role, scoped to these two queues, not to the account.
+resource appEventQueueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage::queueServices::eventQueue.id, identity.id, roles.storageQueueDataContributor)
+  scope: storage::queueServices::eventQueue
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource appEventPoisonQueueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage::queueServices::eventPoisonQueue.id, identity.id, roles.storageQueueDataContributor)
+  scope: storage::queueServices::eventPoisonQueue
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// The optional Event Grid sink: publish events to that topic, nothing else.
+resource appEventGridSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(eventGridTopicName)) {
+  name: guid(eventGridTopic.id, identity.id, roles.eventGridDataSender)
+  scope: eventGridTopic
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.eventGridDataSender)
     principalId: identity.properties.principalId
     principalType: 'ServicePrincipal'
   }

@@ -1,5 +1,5 @@
-// The tenant's storage account: Functions host storage, the deployment package container and the
-// SCIM table. Shared keys are off, so every client (host, app, pipeline) authenticates with Entra ID.
+// The tenant's storage account: Functions host storage, the deployment package container, the
+// SCIM table and the queue of change-event nudges. Shared keys are off, so every client (host, app, pipeline) authenticates with Entra ID.
 
 @description('Globally unique, 3-24 lowercase letters and digits.')
 @minLength(3)
@@ -21,6 +21,9 @@ param deploymentContainerName string
 
 @description('Table holding users, groups and memberships.')
 param tableName string
+
+@description('Queue of change-event nudges: the app sends one after a write commits, its queue trigger dispatches.')
+param eventQueueName string
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
@@ -64,6 +67,20 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
       name: tableName
     }
   }
+
+  resource queueServices 'queueServices' = {
+    name: 'default'
+
+    resource eventQueue 'queues' = {
+      name: eventQueueName
+    }
+
+    // Where the Functions host moves a message that failed maxDequeueCount times (host.json). Created
+    // here so the host never needs to create a queue; the sweeper dispatches those tenants anyway.
+    resource eventPoisonQueue 'queues' = {
+      name: '${eventQueueName}-poison'
+    }
+  }
 }
 
 output name string = storage.name
@@ -71,3 +88,4 @@ output blobEndpoint string = storage.properties.primaryEndpoints.blob
 output tableEndpoint string = storage.properties.primaryEndpoints.table
 output deploymentContainerUrl string = '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
 output tableName string = storage::tableServices::scimTable.name
+output queueEndpoint string = storage.properties.primaryEndpoints.queue

@@ -9,6 +9,7 @@ import { builtinModules } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { routes } from "../../shared/http/routes";
+import { tenantPartition } from "../../shared/store";
 import { startTestHost, TestHost, ScimClient, entraUser } from "../support/scim-client";
 
 const REPO = path.resolve(__dirname, "..", "..");
@@ -28,13 +29,20 @@ Module.prototype.require = function (id) { return id === "@azure/functions-core"
 
 const [bundle, requestsJson] = process.argv.slice(2);
 require(bundle);
-const sdkAtImport = Object.keys(require.cache).filter((f) => /azure-(identity|keyvault-secrets)\.js$|node_modules\/@azure\/(identity|keyvault-secrets)\//.test(f));
+const sdkAtImport = Object.keys(require.cache).filter((f) => /azure-(identity|keyvault-secrets|storage-queue|eventgrid)\.js$|node_modules\/@azure\/(identity|keyvault-secrets|storage-queue|eventgrid)\//.test(f));
 const { HttpRequest, InvocationContext } = require("@azure/functions");
 
 (async () => {
   const answers = [];
   for (const r of JSON.parse(requestsJson)) {
     const fn = registered.get(r.name);
+    if (r.trigger) {
+      // A queue message as the worker hands it over (JSON parsed), or a timer tick.
+      const input = r.trigger === "timer" ? { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: {} } : r.message;
+      const out = await fn.handler(input, new InvocationContext({ functionName: r.name, logHandler: () => undefined }));
+      answers.push({ status: 0, headers: {}, body: out === undefined ? null : out });
+      continue;
+    }
     const request = new HttpRequest({ method: r.method, url: r.url, params: r.params ?? {}, headers: r.headers ?? {}, body: r.body === undefined ? undefined : { string: r.body } });
     const response = await fn.handler(request, new InvocationContext({ functionName: r.name, logHandler: () => undefined }));
     let text = typeof response.body === "string" ? response.body : "";
@@ -48,14 +56,23 @@ const { HttpRequest, InvocationContext } = require("@azure/functions");
 
 interface Loaded {
   model?: { name: string; version: string };
-  functions: Array<{ name: string; bindings: Record<string, { type: string; direction: string; route?: string; methods?: string[]; authLevel?: string }> }>;
+  functions: Array<{
+    name: string;
+    bindings: Record<
+      string,
+      { type: string; direction: string; route?: string; methods?: string[]; authLevel?: string; queueName?: string; connection?: string; schedule?: string }
+    >;
+  }>;
   sdkAtImport: string[];
   answers: Array<{ status: number; headers: Record<string, string>; body: any }>;
 }
 interface Call {
   name: string;
-  method: string;
-  url: string;
+  /** A background trigger's call instead of an HTTP request. */
+  trigger?: "queue" | "timer";
+  message?: unknown;
+  method?: string;
+  url?: string;
   params?: Record<string, string>;
   headers?: Record<string, string>;
   body?: string;
@@ -88,7 +105,7 @@ afterAll(async () => {
 });
 
 /** Loads the bundle in a fresh node process and sends it the calls, in order. */
-function load(calls: Call[] = []): Promise<Loaded> {
+function load(calls: Call[] = [], env: Record<string, string> = {}): Promise<Loaded> {
   return new Promise((resolve, reject) => {
     // Outside the repository the bundle's externals (@azure/functions) resolve through NODE_PATH; the app
     // settings are the test host's own (same table, same credentials file), as Azure would hand them over.
@@ -99,6 +116,7 @@ function load(calls: Call[] = []): Promise<Loaded> {
         NODE_PATH: path.join(REPO, "node_modules"),
         SCIM_STORAGE_CONNECTION_STRING: settings?.storageConnectionString,
         SCIM_LOCAL_CREDENTIALS_FILE: settings?.localCredentialsFile,
+        ...env,
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -117,7 +135,8 @@ function load(calls: Call[] = []): Promise<Loaded> {
 
 test("the build writes package.json main as a single file beside the SDK bundles it loads on first use", () => {
   expect(existsSync(bundle)).toBe(true);
-  for (const sdk of ["azure-identity.js", "azure-keyvault-secrets.js"]) expect(existsSync(path.join(path.dirname(bundle), sdk))).toBe(true);
+  for (const sdk of ["azure-identity.js", "azure-keyvault-secrets.js", "azure-storage-queue.js", "azure-eventgrid.js"])
+    expect(existsSync(path.join(path.dirname(bundle), sdk))).toBe(true);
   const text = readFileSync(bundle, "utf8");
   // Only the Functions library (and Node's own modules) are loaded from outside the bundle.
   const external = new Set(
@@ -130,16 +149,55 @@ test("the build writes package.json main as a single file beside the SDK bundles
 test("registers every route of the table, anonymous, with its methods and template, in the v4 programming model", async () => {
   const loaded = await load();
   expect(loaded.model?.name).toBe("@azure/functions");
-  const registered = loaded.functions.map((f) => {
+  const http = loaded.functions.filter((f) => Object.values(f.bindings).some((b) => b.type === "httpTrigger"));
+  const registered = http.map((f) => {
     const trigger = Object.values(f.bindings).find((b) => b.direction === "in")!;
     return { name: f.name, type: trigger.type, route: trigger.route, methods: trigger.methods, authLevel: trigger.authLevel };
   });
   expect(registered).toEqual(routes.map((r) => ({ name: r.name, type: "httpTrigger", route: r.route, methods: r.methods, authLevel: "anonymous" })));
 });
 
-test("does not load the Key Vault SDK when the module is imported", async () => {
+test("registers the event triggers: the nudge queue and the sweeper, both named by app settings the host resolves", async () => {
   const loaded = await load();
-  expect(loaded.sdkAtImport.filter((f) => f.includes("keyvault"))).toEqual([]);
+  const others = loaded.functions
+    .filter((f) => !Object.values(f.bindings).some((b) => b.type === "httpTrigger"))
+    .map((f) => {
+      const { type, queueName, connection, schedule } = Object.values(f.bindings).find((b) => b.direction === "in")!;
+      return { name: f.name, type, queueName, connection, schedule };
+    });
+  expect(others).toEqual([
+    { name: "eventNudge", type: "queueTrigger", queueName: "%SCIM_EVENT_QUEUE%", connection: "AzureWebJobsStorage", schedule: undefined },
+    { name: "eventSweep", type: "timerTrigger", queueName: undefined, connection: undefined, schedule: "%SCIM_EVENT_SWEEP_SCHEDULE%" },
+  ]);
+});
+
+test("does not load the Key Vault or Queue SDK when the module is imported", async () => {
+  const loaded = await load();
+  expect(loaded.sdkAtImport).toEqual([]);
+});
+
+test("the bundled queue trigger dispatches the tenant a nudge names, and the bundled timer sweeps every tenant", async () => {
+  const auth = { authorization: `Bearer ${scim.token}`, "content-type": "application/scim+json" };
+  const pending = async () => (await t!.service.store.events.pending(tenantPartition(scim.tenant))).count;
+  const createUser = () => ({
+    name: "createUser",
+    method: "POST",
+    url: "http://127.0.0.1:7071/scim/v2/Users",
+    headers: auth,
+    body: JSON.stringify(entraUser()),
+  });
+  // Dispatch off: the write leaves its outbox entry for the triggers alone.
+  const off = { SCIM_EVENT_DISPATCH: "off" };
+  expect((await load([createUser()], off)).answers[0]!.status).toBe(201);
+  expect(await pending()).toBe(1);
+  const [nudged] = (await load([{ name: "eventNudge", trigger: "queue", message: { tenant: scim.tenant } }], off)).answers;
+  expect(nudged!.body).toBeNull();
+  expect(await pending()).toBe(0);
+
+  expect((await load([createUser()], off)).answers[0]!.status).toBe(201);
+  expect(await pending()).toBe(1);
+  await load([{ name: "eventSweep", trigger: "timer" }], off);
+  expect(await pending()).toBe(0);
 });
 
 test("the bundled handlers serve discovery, and write to and read from the store the source host uses", async () => {

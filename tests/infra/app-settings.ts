@@ -13,6 +13,7 @@ export const LOCAL_ONLY_SETTINGS: Readonly<Record<string, string>> = {
   AzureWebJobsStorage: "an Azurite connection string; on Azure the host reaches storage by identity (AzureWebJobsStorage__*)",
   SCIM_STORAGE_CONNECTION_STRING: "Azurite; on Azure the table is reached by endpoint and identity (SCIM_STORAGE_TABLE_ENDPOINT)",
   SCIM_LOCAL_CREDENTIALS_FILE: "the local file credential store; on Azure credentials live in Key Vault (SCIM_KEY_VAULT_URI)",
+  SCIM_EVENT_SWEEP_SECONDS: "npm start's in-process sweeper; on Azure the timer trigger runs it on SCIM_EVENT_SWEEP_SCHEDULE",
 };
 
 /** Deprecated or rejected on Flex Consumption (runtime and deployment live in functionAppConfig). */

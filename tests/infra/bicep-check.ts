@@ -1,5 +1,5 @@
 // The offline infra checker: parses every template and parameter file, then runs the syntax,
-// resolution, cross-file, policy, app-settings and tenant-naming checks. Input is an in-memory file
+// resolution, cross-file, policy, app-settings, event-queue and tenant-naming checks. Input is an in-memory file
 // map, so tests can feed it deliberately broken copies; no compiler, no network.
 import path from "node:path";
 import { bicepParser, syntaxFindings } from "./bicep-grammar";
@@ -8,6 +8,7 @@ import { resolveFile } from "./bicep-resolve";
 import { moduleFindings, paramFileFindings, parametersJsonFindings } from "./bicep-links";
 import { policyFindings, requiredResourceFindings } from "./bicep-policy";
 import { appSettingsFindings } from "./app-settings";
+import { eventQueueFindings } from "./event-queue";
 import { literal } from "./bicep-syntax";
 import { Finding, at } from "./finding";
 
@@ -69,6 +70,6 @@ export async function checkInfra(src: InfraSources): Promise<Finding[]> {
   }
   for (const [file, text] of src.files) if (file.endsWith(".parameters.json")) findings.push(...parametersJsonFindings(file, text, models));
   findings.push(...appSettingsFindings(templates, src.settingsRead));
-  if (src.files.has("infra/main.bicep")) findings.push(...requiredResourceFindings(templates));
+  if (src.files.has("infra/main.bicep")) findings.push(...requiredResourceFindings(templates), ...eventQueueFindings(templates));
   return findings;
 }

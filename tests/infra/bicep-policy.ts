@@ -165,6 +165,7 @@ export const REQUIRED_RESOURCES = [
   "Microsoft.Storage/storageAccounts",
   "Microsoft.Storage/storageAccounts/blobServices/containers",
   "Microsoft.Storage/storageAccounts/tableServices/tables",
+  "Microsoft.Storage/storageAccounts/queueServices/queues",
   "Microsoft.KeyVault/vaults",
   "Microsoft.OperationalInsights/workspaces",
   "Microsoft.Insights/components",

@@ -314,6 +314,40 @@ const cases: Case[] = [
     edits: [{ file: APP, find: "AzureWebJobsStorage__credential: 'managedidentity'", replace: "AzureWebJobsStorage__credential: 'secret'" }],
     rule: "app-setting-identity",
   },
+  // the nudge queue
+  {
+    name: "the template names a queue the code does not send to",
+    edits: [{ file: MAIN, find: "var eventQueueName = 'scim-events'", replace: "var eventQueueName = 'scim-nudges'" }],
+    rule: "event-queue-name",
+    lineOfText: "var eventQueueName",
+  },
+  {
+    name: "no poison queue",
+    edits: [{ file: STORAGE, find: "      name: '${eventQueueName}-poison'\n", replace: "      name: '${eventQueueName}-dead'\n" }],
+    rule: "event-queue-missing",
+  },
+  {
+    name: "the queue trigger reads another service than the nudges go to",
+    edits: [
+      {
+        file: APP,
+        find: "AzureWebJobsStorage__queueServiceUri: storage.properties.primaryEndpoints.queue",
+        replace: "AzureWebJobsStorage__queueServiceUri: storage.properties.primaryEndpoints.blob",
+      },
+    ],
+    rule: "event-queue-wiring",
+  },
+  {
+    name: "the app is told another queue name",
+    edits: [{ file: APP, find: "SCIM_EVENT_QUEUE: eventQueueName", replace: "SCIM_EVENT_QUEUE: tableName" }],
+    rule: "event-queue-wiring",
+    lineOfText: "SCIM_EVENT_QUEUE: tableName",
+  },
+  {
+    name: "the queue role scoped to the account instead of the queue",
+    edits: [{ file: RBAC, find: "  scope: storage::queueServices::eventQueue\n", replace: "  scope: storage\n" }],
+    rule: "event-queue-role",
+  },
 ];
 
 describe("the checker rejects", () => {

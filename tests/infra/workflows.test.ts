@@ -187,6 +187,7 @@ describe("the deployment package", () => {
     "dist/functions/index.js.map",
     "dist/functions/azure-identity.js",
     "dist/functions/azure-keyvault-secrets.js",
+    "dist/functions/azure-storage-queue.js",
     "dist/scripts/credentials.js",
     "node_modules/@azure/functions/dist/azure-functions.js",
     "node_modules/@azure/functions/package.json",

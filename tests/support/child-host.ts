@@ -42,6 +42,9 @@ export async function removeLocalHostBundle(): Promise<void> {
 export interface ChildHost {
   scimUrl: string;
   token: string;
+  /** The Events API's URL and the events-scope token npm start printed for the development tenant. */
+  eventsUrl: string;
+  eventsToken: string;
   pid: number;
   /** SIGKILL, now (synchronous: safe to call from inside a proxy hook). */
   kill(): void;
@@ -61,7 +64,7 @@ export interface ChildHostOptions {
   env?: Record<string, string>;
 }
 
-/** Starts `npm start`'s entry on a free loopback port; resolves once it printed its Tenant URL and token. */
+/** Starts `npm start`'s entry on a free loopback port; resolves once it printed its URLs and tokens. */
 export async function startChildHost(options: ChildHostOptions): Promise<ChildHost> {
   const bundle = await bundleLocalHost();
   // Started through -e so the bundle is not require.main (credentials.ts would run its own CLI otherwise).
@@ -84,15 +87,17 @@ export async function startChildHost(options: ChildHostOptions): Promise<ChildHo
   child.stderr!.on("data", (c: Buffer) => {
     stderr += c.toString("utf8");
   });
-  const printed = await new Promise<{ url: string; token: string } | undefined>((resolve) => {
+  const printed = await new Promise<{ url: string; token: string; eventsUrl: string; eventsToken: string } | undefined>((resolve) => {
     const timer = setTimeout(() => resolve(undefined), START_TIMEOUT_MS);
     child.stdout!.on("data", (c: Buffer) => {
       stdout += c.toString("utf8");
       const url = /Tenant URL:\s+(\S+)/.exec(stdout)?.[1];
       const token = /Secret Token:\s+(\S+)/.exec(stdout)?.[1];
-      if (url && token) {
+      const eventsUrl = /Events API:\s+(\S+)/.exec(stdout)?.[1];
+      const eventsToken = /Events Token:\s+(\S+)/.exec(stdout)?.[1];
+      if (url && token && eventsUrl && eventsToken) {
         clearTimeout(timer);
-        resolve({ url, token });
+        resolve({ url, token, eventsUrl, eventsToken });
       }
     });
     void exited.then(() => {
@@ -108,6 +113,8 @@ export async function startChildHost(options: ChildHostOptions): Promise<ChildHo
   return {
     scimUrl: printed.url,
     token: printed.token,
+    eventsUrl: printed.eventsUrl,
+    eventsToken: printed.eventsToken,
     pid: child.pid!,
     kill: () => {
       child.kill("SIGKILL");

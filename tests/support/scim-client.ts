@@ -104,12 +104,12 @@ export function testEnvironment(overrides: Environment = {}): Environment {
 /** Starts the local host for one test file with these settings (over testEnvironment's); call close() in afterAll. */
 export async function startTestHost(
   settings: Environment = {},
-  options: Pick<ServiceOptions, "secretClients" | "telemetry" | "webhooks"> = {},
+  options: Pick<ServiceOptions, "secretClients" | "telemetry" | "webhooks" | "cloudEventPublisher"> = {},
 ): Promise<TestHost> {
   return startHost(loadConfig(testEnvironment(settings)), options);
 }
 
-async function startHost(config: Config, options: Pick<ServiceOptions, "secretClients" | "telemetry" | "webhooks">): Promise<TestHost> {
+async function startHost(config: Config, options: Pick<ServiceOptions, "secretClients" | "telemetry" | "webhooks" | "cloudEventPublisher">): Promise<TestHost> {
   // Auth failures and request lines are expected here: they are dropped unless a test captures them.
   const authLog = new LogCapture();
   const requestLog = new LogCapture();
