@@ -106,6 +106,11 @@ param limitQueueSeconds int = 5
 @maxValue(400)
 param eventRetentionDays int = 30
 
+@description('Days of activity (refused requests, writes, hourly counts) the status page, admin API and npm run activity serve (one table per day, dropped whole after this).')
+@minValue(1)
+@maxValue(400)
+param activityRetentionDays int = 30
+
 @description('The tenant schema policy seeded at deployment (README "Schema policy"): required attributes, a custom extension, unknown attributes. A policy set with the CLI overrides it.')
 param tenantPolicy object = {}
 
@@ -240,6 +245,7 @@ module app 'modules/app.bicep' = {
     anonymousBurst: anonymousBurst
     limitQueueSeconds: limitQueueSeconds
     eventRetentionDays: eventRetentionDays
+    activityRetentionDays: activityRetentionDays
     tenantPolicy: tenantPolicy
     deployerPrincipalId: deployerPrincipalId
     deployerPrincipalType: deployerPrincipalType

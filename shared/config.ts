@@ -38,6 +38,8 @@ export interface Config {
   appInsightsConnectionString?: string;
   /** Days of event history kept for the Events API and replay (one table per day, dropped whole). */
   eventRetentionDays: number;
+  /** Days of activity (refused requests, writes, hourly counts) kept for the status page and the admin API; one table per day, dropped whole. */
+  activityRetentionDays: number;
   /**
    * How a committed change reaches the dispatcher: "in-process" (npm start: this host dispatches at once),
    * "queue" (Azure: a Storage Queue message for the queue-triggered function), or "off" (only the sweeper
@@ -115,6 +117,7 @@ export function loadConfig(env: Environment): Config {
     defaultPolicy: text(env, "SCIM_DEFAULT_POLICY"),
     appInsightsConnectionString: text(env, "APPLICATIONINSIGHTS_CONNECTION_STRING"),
     eventRetentionDays: boundedInt(env, "SCIM_EVENT_RETENTION_DAYS", 30, 1, 400),
+    activityRetentionDays: boundedInt(env, "SCIM_ACTIVITY_RETENTION_DAYS", 30, 1, 400),
     eventDispatch: oneOf(env, "SCIM_EVENT_DISPATCH", ["in-process", "queue", "off"] as const, "in-process"),
   };
 }

@@ -16,6 +16,14 @@ import { DEFAULT_POLICY, parsePolicy } from "./scim/policy";
 import { type Telemetry, noTelemetry } from "./telemetry";
 import { azureMonitorTelemetry } from "./telemetry/azure-monitor";
 import { Dispatcher, type Nudger, inProcessNudger } from "./events/dispatcher";
+import { randomUUID } from "node:crypto";
+import { type StampKeys, stampKeys } from "./auth/stamp-key";
+import { checkTicket } from "./auth/status-ticket";
+import { type UserHasher, userHasher } from "./activity/user-hash";
+import { ActivityRecorder } from "./activity/recorder";
+import { ActivityDeliverer } from "./activity/deliverer";
+import type { OperatorAccess } from "./handlers/types";
+import { version } from "../package.json";
 
 /** The process environment, read here and nowhere else. */
 export function settingsFromEnvironment(): Config {
@@ -60,6 +68,13 @@ export interface Service {
   /** Sequences outboxes into event logs and runs the deliverers (nudged after writes, and by the sweeper). */
   readonly dispatcher: Dispatcher;
   readonly nudger: Nudger;
+  /** The stamp's derived keys (userName hashes of the activity log, status-page tickets). */
+  readonly stampKeys: StampKeys;
+  readonly userHasher: UserHasher;
+  /** Refused and failed requests and the hour counters, written after the answers; `close()` writes what is gathered. */
+  readonly activity: ActivityRecorder;
+  /** What the admin routes read (also the CLIs'). */
+  readonly operator: OperatorAccess;
 }
 
 const consoleLog: Logger = { info: (line) => console.log(line), error: (line) => console.error(line) };
@@ -85,7 +100,29 @@ export function createService(config: Config, options: ServiceOptions = {}): Ser
   const telemetry = options.telemetry ?? telemetryFor(config, log);
   const dispatcher = new Dispatcher(store, log);
   const nudger = (options.nudger ?? (config.eventDispatch === "in-process" ? inProcessNudger : () => noNudge))(dispatcher);
+  const keys2 = stampKeys(config, secretClients);
+  const hasher = userHasher(() => keys2.key("activity-user-hash"));
+  const instance = randomUUID();
+  const activity = new ActivityRecorder({
+    log: store.activity,
+    hasher,
+    instance,
+    tenantOfCredential: async (id) => (await auth.credentials.get(id))?.tenant,
+    onError: (line) => log.error(line),
+  });
+  dispatcher.use(new ActivityDeliverer({ activity: store.activity, events: store.events, hasher, instance }));
+  const operator: OperatorAccess = {
+    activity: store.activity,
+    flush: () => activity.flush(),
+    delivery: (tenantKey) => dispatcher.status(tenantKey),
+    replay: (tenantKey, deliverer, destinationId) => dispatcher.replay(tenantKey, deliverer, destinationId),
+    hashUserName: (userName) => hasher.hash(userName),
+    checkTicket: (ticket) => checkTicket(keys2, ticket),
+    version,
+  };
   const pipeline = createPipeline({
+    operator,
+    observer: activity,
     nudger,
     events: {
       log: store.events,
@@ -103,7 +140,25 @@ export function createService(config: Config, options: ServiceOptions = {}): Ser
     log,
     ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}),
   });
-  return { config, store, credentials, signingKeyStore: keys, auth, log, pipeline, policies, ignoredAttributes, limits, telemetry, dispatcher, nudger };
+  return {
+    config,
+    store,
+    credentials,
+    signingKeyStore: keys,
+    auth,
+    log,
+    pipeline,
+    policies,
+    ignoredAttributes,
+    limits,
+    telemetry,
+    dispatcher,
+    nudger,
+    stampKeys: keys2,
+    userHasher: hasher,
+    activity,
+    operator,
+  };
 }
 
 /** "off" (and "queue" until a queue nudger is given): the sweeper and Events API reads sequence. */

@@ -49,6 +49,7 @@ param anonymousRequestsPerSecond int
 param anonymousBurst int
 param limitQueueSeconds int
 param eventRetentionDays int
+param activityRetentionDays int
 param tenantPolicy object
 
 param deployerPrincipalId string
@@ -191,6 +192,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     SCIM_ANONYMOUS_BURST: string(anonymousBurst)
     SCIM_LIMIT_QUEUE_SECONDS: string(limitQueueSeconds)
     SCIM_EVENT_RETENTION_DAYS: string(eventRetentionDays)
+    SCIM_ACTIVITY_RETENTION_DAYS: string(activityRetentionDays)
     SCIM_EVENT_DISPATCH: 'queue'
     // The platform front end appends the address it accepted the connection from to X-Forwarded-For.
     SCIM_TRUST_FORWARDED_FOR: 'true'

@@ -9,6 +9,7 @@ import { AssertionReplayCache } from "./assertion-replays";
 import { TableSettings, createTableClient, createTableServiceClient, tableReadiness } from "./table";
 import { EventLog } from "./event-log";
 import { TenantSettings } from "./settings";
+import { ActivityLog } from "./activity-log";
 
 export { StoreError } from "./errors";
 export type { StoreErrorCode } from "./errors";
@@ -22,6 +23,8 @@ export type { TenantSettings } from "./settings";
 export { EventLog, CursorExpired, periodOf } from "./event-log";
 export type { LogPosition, LogPage, SequencedEntry } from "./event-log";
 export { tenantPartition } from "./keys";
+export { ActivityLog, hourOf, isActivityCursor, mergeCounters } from "./activity-log";
+export type { ActivityEntry, ActivityPage, ActivityQuery, ActivityState, HourCounters, HourRecord, ObjectCounts } from "./activity-log";
 
 export interface Store {
   /** One request's view of a tenant's directory (opens the table on first use). */
@@ -35,6 +38,8 @@ export interface Store {
   readonly assertionReplays: AssertionReplayCache;
   /** The tenants' ordered event logs (sequencer and reader), keyed by tenant partition. */
   readonly events: EventLog;
+  /** The tenants' activity (writes, refused requests, hourly counters) in day tables of its own. */
+  readonly activity: ActivityLog;
   /** Creates the table if needed; fails with the reason when storage is unreachable. */
   ready(): Promise<void>;
 }
@@ -42,6 +47,8 @@ export interface Store {
 export interface StoreSettings extends TableSettings {
   /** Days of event history kept (Events API, replay). */
   eventRetentionDays: number;
+  /** Days of activity kept (the status page, the admin API, npm run activity). */
+  activityRetentionDays: number;
 }
 
 export function openStore(settings: StoreSettings): Store {
@@ -64,6 +71,13 @@ export function openStore(settings: StoreSettings): Store {
       service: () => (service ??= createTableServiceClient(settings)),
       main: async (partitionKey) => new Partition(await table(), partitionKey),
       retentionDays: settings.eventRetentionDays,
+    }),
+    activity: new ActivityLog({
+      tablePrefix: settings.tableName,
+      client: (tableName) => createTableClient({ ...settings, tableName }),
+      service: () => (service ??= createTableServiceClient(settings)),
+      main: async (partitionKey) => new Partition(await table(), partitionKey),
+      retentionDays: settings.activityRetentionDays,
     }),
     ready: async () => {
       await table();
