@@ -2,9 +2,9 @@
 // events. With a cursor of its own (Q:activity, beside the event log's pointer) it turns each sequenced
 // change into an activity entry (type, resource id, changed attribute names, the userName's keyed hash)
 // and keeps the tenant's object counts from the same events, so the status page reads counts in one
-// point read instead of counting 100,000 rows. Counts are taken from the rows once (the first run) and
-// again daily, and memberships again within the hour after a group's deletion (its one event does not
-// say how many members went with it). Entries are upserts keyed by sequence number, so a run repeated
+// point read instead of counting 100,000 rows. The counts are exact from the events when the log holds
+// the tenant's whole history; otherwise they are taken from the rows once, and memberships are counted
+// again an hour after a group's deletion (its one event does not say how many members went with it). Entries are upserts keyed by sequence number, so a run repeated
 // after a crash or by a second instance writes the same rows again, never new ones.
 import type { ActivityEntry, ActivityLog, ActivityState, EventLog, ObjectCounts, SequencedEntry } from "../store";
 import { CursorExpired, tenantPartition } from "../store";
@@ -22,7 +22,6 @@ export interface ActivityDelivererOptions {
 
 const PAGE = 100;
 const PAGES_PER_RUN = 20;
-const CENSUS_EVERY_MS = 86_400_000;
 const MEMBERSHIP_CENSUS_AFTER_MS = 3_600_000;
 const PRUNE_EVERY_MS = 3_600_000;
 
@@ -49,8 +48,8 @@ export class ActivityDeliverer implements Deliverer {
         read = await this.o.events.read(pk, { period: state.period, seq: state.seq }, PAGE);
       } catch (e) {
         if (!(e instanceof CursorExpired)) throw e;
-        const start = await this.o.events.start(pk);
-        state = { ...state, ...start };
+        // The cursor fell behind the retention (the deliverer was stopped for longer): on from the oldest retained day, counted afresh.
+        state = { ...state, ...(await this.o.events.start(pk)), ...(await this.census(tenantKey)) };
         continue;
       }
       if (read.entries.length === 0) {
@@ -60,42 +59,61 @@ export class ActivityDeliverer implements Deliverer {
       const entries: ActivityEntry[] = [];
       const counts = { ...state.counts };
       let membershipsStale = state.membershipsStale ?? false;
+      let staleSince = state.membershipsStaleSince;
       for (const s of read.entries) {
         entries.push(...(await this.entriesOf(s)));
-        if (s.first > (state.countedTo ?? 0)) membershipsStale = apply(counts, s) || membershipsStale;
+        if (s.first > (state.countedTo ?? 0) && apply(counts, s)) {
+          membershipsStale = true;
+          staleSince ??= new Date(this.now()).toISOString();
+        }
       }
       await this.o.activity.write(tenantKey, entries, [], this.o.instance);
-      const next: ActivityState = { ...state, ...read.position, counts, membershipsStale, countedTo: Math.max(state.countedTo ?? 0, read.position.seq) };
+      const next: ActivityState = {
+        ...state,
+        ...read.position,
+        counts,
+        membershipsStale,
+        ...(staleSince ? { membershipsStaleSince: staleSince } : {}),
+        countedTo: Math.max(state.countedTo ?? 0, read.position.seq),
+      };
       const saved = await this.save(tenantKey, next);
       if (!saved) return; // another instance moved the cursor: it carries on (the rows written are the same)
       state = saved;
     }
   }
 
-  /** The cursor starts at the oldest retained event (every retained write gets its entry); counts come from the rows, as of the log's head. */
+  /**
+   * The cursor starts at the oldest retained event (every retained write gets its entry). When the log
+   * holds the tenant's whole history (it starts at sequence 1), the counts come from the events alone and
+   * are exact; otherwise they are counted from the rows first, and events up to the head after that count
+   * are not applied again.
+   */
   private async initial(tenantKey: string): Promise<ActivityState> {
     const pk = tenantPartition(tenantKey);
-    const head = await this.o.events.head(pk);
     const start = await this.o.events.start(pk);
-    const counts = (await this.o.activity.census(tenantKey)) as ObjectCounts;
-    return { ...start, counts, censusAt: new Date(this.now()).toISOString(), countedTo: head.seq };
+    if (start.seq === 0)
+      return { ...start, counts: { usersActive: 0, usersDisabled: 0, groups: 0, memberships: 0 }, censusAt: new Date(this.now()).toISOString(), countedTo: 0 };
+    return { ...start, ...(await this.census(tenantKey)) };
   }
 
-  /** Counts taken again from the rows: daily, and for memberships an hour after a group was deleted. */
+  private async census(tenantKey: string): Promise<Pick<ActivityState, "counts" | "censusAt" | "countedTo" | "membershipsStale">> {
+    const counts = (await this.o.activity.census(tenantKey)) as ObjectCounts;
+    const head = await this.o.events.head(tenantPartition(tenantKey));
+    return { counts, censusAt: new Date(this.now()).toISOString(), countedTo: head.seq, membershipsStale: false };
+  }
+
+  /** Memberships counted again from the rows an hour after a group was deleted (its one event does not say how many went). */
   private async recount(tenantKey: string, state: ActivityState): Promise<ActivityState> {
-    const age = this.now() - Date.parse(state.censusAt);
-    const pk = tenantPartition(tenantKey);
-    if (age > CENSUS_EVERY_MS) {
-      const head = await this.o.events.head(pk);
-      const counts = (await this.o.activity.census(tenantKey)) as ObjectCounts;
-      return { ...state, counts, censusAt: new Date(this.now()).toISOString(), membershipsStale: false, countedTo: Math.max(head.seq, state.countedTo ?? 0) };
-    }
-    if (state.membershipsStale && age > MEMBERSHIP_CENSUS_AFTER_MS) {
-      const head = await this.o.events.head(pk);
-      const { memberships = state.counts.memberships } = await this.o.activity.census(tenantKey, "memberships");
-      return { ...state, counts: { ...state.counts, memberships }, membershipsStale: false, countedTo: Math.max(head.seq, state.countedTo ?? 0) };
-    }
-    return state;
+    if (!state.membershipsStale || this.now() - Date.parse(state.membershipsStaleSince ?? state.censusAt) < MEMBERSHIP_CENSUS_AFTER_MS) return state;
+    const { memberships = state.counts.memberships } = await this.o.activity.census(tenantKey, "memberships");
+    const head = await this.o.events.head(tenantPartition(tenantKey));
+    return {
+      ...state,
+      counts: { ...state.counts, memberships },
+      membershipsStale: false,
+      membershipsStaleSince: undefined,
+      countedTo: Math.max(head.seq, state.countedTo ?? 0),
+    };
   }
 
   private async save(tenantKey: string, state: ActivityState): Promise<ActivityState | undefined> {

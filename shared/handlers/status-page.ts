@@ -107,7 +107,7 @@ function objects(f: StatusFacts): string {
 <tr><th scope="row">Groups</th><td data-testid="groups">${n(o.groups)}</td></tr>
 <tr><th scope="row">Memberships</th><td data-testid="memberships">${n(o.memberships)}${o.membershipsApproximate ? " (approximate: recounted within the hour)" : ""}</td></tr>
 </tbody></table>
-<p class="muted">Kept from the change events; counted from storage on <time datetime="${esc(o.countedAt)}">${esc(o.countedAt.slice(0, 16).replace("T", " "))} UTC</time> and daily.</p>
+<p class="muted">Kept from the change events since <time datetime="${esc(o.countedAt)}">${esc(o.countedAt.slice(0, 16).replace("T", " "))} UTC</time>; no page view counts rows.</p>
 </section>`;
 }
 

@@ -78,6 +78,7 @@ export interface ActivityState {
   censusAt: string;
   /** Memberships may be off (a group was deleted: its one event does not say how many it had). */
   membershipsStale?: boolean;
+  membershipsStaleSince?: string;
   /** Events up to this sequence number are in the counts already (they were counted from the rows). */
   countedTo?: number;
   etag?: string;
