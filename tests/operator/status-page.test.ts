@@ -61,8 +61,8 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await t?.close();
+  await (browser as Browser | undefined)?.close();
+  await (t as TestHost | undefined)?.close();
 });
 
 async function ticketUrl(minutes = 60): Promise<string> {
