@@ -1,7 +1,7 @@
 // npm run build: esbuild bundles each Node entry point into one CommonJS file (platform node, target
 // node20, source map beside it). Deployed: dist/functions/ (package.json "main" and the SDK bundles it
 // loads on first use) and dist/scripts/credentials.js (the pipeline mints the first credential with it).
-// Local only: dist/scripts/tenant.js (npm run tenant: an operator sets a tenant's schema policy with the
+// Local only: dist/scripts/operator.js (npm run activity, npm run admin), dist/scripts/tenant.js (npm run tenant: an operator sets a tenant's schema policy with the
 // stamp's settings), dist/scripts/start.js (npm start) and dist/bench/ (npm run bench). Plain ESM JavaScript,
 // run by node as it is, so the build needs no build of its own; type-checking is `tsc --noEmit`'s job.
 //   node scripts/build.mjs [--outdir <dir>] [--only functions/index,scripts/credentials]
@@ -17,6 +17,7 @@ export const ENTRIES = {
   "functions/index": "functions/index.ts",
   "scripts/credentials": "scripts/credentials.ts",
   "scripts/tenant": "scripts/tenant.ts",
+  "scripts/operator": "scripts/operator.ts",
   "scripts/start": "scripts/start.ts",
   "bench/run": "bench/run.ts",
 };

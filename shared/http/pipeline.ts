@@ -18,6 +18,7 @@ import {
 } from "../handlers/types";
 import { errorResponse } from "./respond";
 import { STATUS_COOKIE } from "../auth/status-ticket";
+import { safeName } from "../activity/reasons";
 import { type RequestLimits, clientFromForwardedFor } from "./limits";
 import type { PolicyCache } from "./policies";
 import type { Telemetry } from "../telemetry";
@@ -205,7 +206,8 @@ async function handle(deps: PipelineDependencies, incoming: IncomingRequest, log
   }
   const hasBody = response.body !== undefined || response.stream !== undefined || response.text !== undefined;
   if (hasBody && !Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) headers["Content-Type"] = SCIM_JSON;
-  const ignored = tenant?.ignored ?? [];
+  // Names only, and only what looks like an attribute name (a key named like an address is not logged).
+  const ignored = (tenant?.ignored ?? []).map(safeName);
   if (tenantKey && ignored.length > 0) deps.ignoredAttributes.record(tenantKey, ignored);
   const ended = Date.now();
   // One line per request: no tokens, no bodies, no personal data (ids, the tenant key, attribute names only).
