@@ -78,7 +78,7 @@ describe("privacy", () => {
     expect((await scim.get(`/Users?filter=${encodeURIComponent(`userName eq "${seeded.userName}" and (`)}`)).status).toBe(400);
     expect((await scim.patch(`/Users/${id}`, patchOp({ op: "replace", path: "active", value: seeded.oddValue }))).status).toBe(400);
     expect((await scim.post("/Users", entraUser({ userName: `x${seeded.userName}`, name: { givenName: seeded.givenName } }))).status).toBe(400);
-    expect((await scim.post("/Users", entraUser({ [`${seeded.email}`]: "x" }))).status).toBe(201); // an unknown "attribute" named like an address
+    expect((await scim.post("/Users", entraUser({ [seeded.email]: "x" }))).status).toBe(201); // an unknown "attribute" named like an address
     expect((await scim.withToken(seeded.bogusToken).get("/Users")).status).toBe(401);
     expect((await scim.patch(`/Users/${id}`, patchOp({ op: "replace", path: "displayName", value: `${seeded.displayName}!` }))).status).toBe(200);
     await scim.get(`/Users?filter=${encodeURIComponent(`userName eq "${seeded.userName}"`)}`);
