@@ -85,7 +85,7 @@ const GROUPS: CommandGroup<Operator>[] = [
           const base = (a.str("base-url") ?? cx.config.publicBaseUrl ?? "http://127.0.0.1:7071").replace(/\/+$/, "");
           if (!/^https?:\/\/[^/?#]+$/.test(base)) throw new UsageError(`--base-url is scheme and host, e.g. https://scim.contoso.com, got '${base}'.`);
           const { ticket, expiresAt } = await issueTicket(cx.stampKeys, tenant, a.int("minutes") ?? 60);
-          io.out(`${base}/admin?ticket=${ticket}`);
+          io.out(`${base}/operator?ticket=${ticket}`);
           io.err(`Valid until ${new Date(expiresAt).toISOString()} for tenant ${tenant}; anyone with the link sees the tenant's status page until then.`);
           return 0;
         },

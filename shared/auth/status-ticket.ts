@@ -8,7 +8,7 @@ import { TENANT } from "./records";
 import type { StampKeys } from "./stamp-key";
 
 export const MAX_TICKET_MINUTES = 24 * 60;
-/** The cookie the status page sets from a ticket link (HttpOnly, SameSite=Strict, Path=/admin). */
+/** The cookie the status page sets from a ticket link (HttpOnly, SameSite=Strict, Path=/operator). */
 export const STATUS_COOKIE = "scim_status";
 const PREFIX = "st1";
 

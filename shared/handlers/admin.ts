@@ -36,7 +36,7 @@ function moment(ctx: HandlerContext, name: string, fallback: number): number {
   return ms;
 }
 
-/** GET /admin/activity?since=&until=&status=&user=&limit=&after= — the tenant's activity, newest first. */
+/** GET /operator/activity?since=&until=&status=&user=&limit=&after= — the tenant's activity, newest first. */
 export const listActivity: Handler = async (ctx) => {
   const { tenant, op } = operatorOf(ctx);
   const q = ctx.req.url.searchParams;
@@ -63,15 +63,15 @@ export const listActivity: Handler = async (ctx) => {
   return { status: 200, headers: JSON_TYPE, body: { data: page.entries, ...(page.next ? { next: page.next } : {}), scanned: page.scanned } };
 };
 
-/** GET /admin/status.json — the status page's facts, for monitoring. */
+/** GET /operator/status.json — the status page's facts, for monitoring. */
 export const statusJson: Handler = async (ctx) => {
   const { tenant, op } = operatorOf(ctx);
   return { status: 200, headers: JSON_TYPE, body: await statusFacts(tenant, op, ctx.auth, ctx.baseUrl) };
 };
 
 /**
- * GET /admin — the status page. Opened from a ticket link, it sets the ticket as an HttpOnly,
- * SameSite=Strict cookie for /admin (so the replay form and reloads need no ticket in the URL).
+ * GET /operator — the status page. Opened from a ticket link, it sets the ticket as an HttpOnly,
+ * SameSite=Strict cookie for /operator (so the replay form and reloads need no ticket in the URL).
  */
 export const statusPage: Handler = async (ctx) => {
   const { tenant, op } = operatorOf(ctx);
@@ -82,7 +82,7 @@ export const statusPage: Handler = async (ctx) => {
     if (check.ok) {
       const secure = ctx.req.url.protocol === "https:" || ctx.baseUrl.startsWith("https:") ? "; Secure" : "";
       const maxAge = Math.max(0, Math.floor((check.expiresAt - Date.now()) / 1000));
-      headers["Set-Cookie"] = `${STATUS_COOKIE}=${ticket}; Max-Age=${maxAge}; Path=/admin; HttpOnly; SameSite=Strict${secure}`;
+      headers["Set-Cookie"] = `${STATUS_COOKIE}=${ticket}; Max-Age=${maxAge}; Path=/operator; HttpOnly; SameSite=Strict${secure}`;
     }
   }
   const replayed = ctx.req.url.searchParams.get("replayed");
@@ -90,7 +90,7 @@ export const statusPage: Handler = async (ctx) => {
   return { status: 200, headers, text: renderStatusPage(await statusFacts(tenant, op, ctx.auth, ctx.baseUrl), notice) };
 };
 
-/** POST /admin/replay (form: deliverer, destination) — asks the deliverer to send the destination's dead letters again; back to the page. */
+/** POST /operator/replay (form: deliverer, destination) — asks the deliverer to send the destination's dead letters again; back to the page. */
 export const replay: Handler = async (ctx) => {
   const { tenant, op } = operatorOf(ctx);
   // A form from another site cannot post here: SameSite=Strict keeps the cookie back, and an Origin that is not ours is refused.
@@ -104,5 +104,5 @@ export const replay: Handler = async (ctx) => {
     throw ApiError.badRequest("invalid_destination", "deliverer and destination name a destination of the status page.");
   const result = await op.replay(tenant, deliverer, destination);
   if (!result) throw new ApiError(404, "not_found", "That destination has no replay.");
-  return { status: 303, headers: { Location: `/admin?replayed=${result.replayed}`, "Cache-Control": "no-store" } };
+  return { status: 303, headers: { Location: `/operator?replayed=${result.replayed}`, "Cache-Control": "no-store" } };
 };

@@ -130,7 +130,7 @@ function delivery(f: StatusFacts, now: number): string {
 <td>${x.oldestUndelivered ? when(x.oldestUndelivered, now) : "—"}</td>
 <td>${x.deadLetters > 0 ? `<span class="bad">${n(x.deadLetters)}</span>` : "0"}</td>
 <td>${x.lastFailure ? `${esc(x.lastFailure)}${x.lastFailureAt ? ` (${when(x.lastFailureAt, now)})` : ""}` : "—"}</td>
-<td><form method="post" action="/admin/replay"><input type="hidden" name="deliverer" value="${esc(x.deliverer)}"><input type="hidden" name="destination" value="${esc(x.id)}"><button type="submit">Replay dead letters<span class="skip"> to ${esc(x.label)}</span></button></form></td>
+<td><form method="post" action="/operator/replay"><input type="hidden" name="deliverer" value="${esc(x.deliverer)}"><input type="hidden" name="destination" value="${esc(x.id)}"><button type="submit">Replay dead letters<span class="skip"> to ${esc(x.label)}</span></button></form></td>
 </tr>`,
     )
     .join("");
@@ -164,6 +164,6 @@ ${objects(f)}
 ${policy(f)}
 ${delivery(f, now)}
 </main>
-<footer><p>scim-functions ${esc(f.version)} · generated <time datetime="${esc(f.generatedAt)}">${esc(f.generatedAt.slice(0, 19).replace("T", " "))} UTC</time> · JSON: <a href="/admin/status.json">/admin/status.json</a></p></footer>`,
+<footer><p>scim-functions ${esc(f.version)} · generated <time datetime="${esc(f.generatedAt)}">${esc(f.generatedAt.slice(0, 19).replace("T", " "))} UTC</time> · JSON: <a href="/operator/status.json">/operator/status.json</a></p></footer>`,
   );
 }

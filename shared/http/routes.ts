@@ -75,10 +75,11 @@ const defined: Route[] = [
   { name: "eventsSnapshot", methods: ["GET"], route: "events/snapshot", auth: "events", errors: "api", handler: eventsApi.snapshot },
 
   // The operator's admin API (an admin token) and the status page (an admin token or a ticket link): docs/operations.md.
-  { name: "adminActivity", methods: ["GET"], route: "admin/activity", auth: "admin", errors: "api", handler: admin.listActivity },
-  { name: "adminStatusJson", methods: ["GET"], route: "admin/status.json", auth: "status", errors: "api", handler: admin.statusJson },
-  { name: "adminStatusPage", methods: ["GET"], route: "admin", auth: "status", errors: "html", handler: admin.statusPage },
-  { name: "adminReplay", methods: ["POST"], route: "admin/replay", auth: "status", errors: "html", handler: admin.replay },
+  // Under operator/, not admin/: the Functions host reserves admin/ for its own API.
+  { name: "adminActivity", methods: ["GET"], route: "operator/activity", auth: "admin", errors: "api", handler: admin.listActivity },
+  { name: "adminStatusJson", methods: ["GET"], route: "operator/status.json", auth: "status", errors: "api", handler: admin.statusJson },
+  { name: "adminStatusPage", methods: ["GET"], route: "operator", auth: "status", errors: "html", handler: admin.statusPage },
+  { name: "adminReplay", methods: ["POST"], route: "operator/replay", auth: "status", errors: "html", handler: admin.replay },
 ];
 
 const definedMatcher = new RouteMatcher(defined);

@@ -32,7 +32,7 @@ interface Entry {
 
 async function activity(admin: ScimClient, query = ""): Promise<Entry[]> {
   await t.service.dispatcher.schedule(admin.tenant);
-  const r = await admin.get(`/admin/activity?limit=1000${query}`);
+  const r = await admin.get(`/operator/activity?limit=1000${query}`);
   expect(r.status).toBe(200);
   return r.body.data as Entry[];
 }
@@ -127,14 +127,14 @@ describe("refused requests", () => {
 
   test("bad query parameters are 400 in the API's format", async () => {
     for (const q of ["status=6xx", "limit=0", "since=yesterday", "after=nope"]) {
-      const r = await admin.get(`/admin/activity?${q}`);
+      const r = await admin.get(`/operator/activity?${q}`);
       expect(r.status).toBe(400);
       expect(r.body.error.status).toBe(400);
     }
   });
 
   test("Entra's SCIM token is refused by the admin API", async () => {
-    const r = await new ScimClient(admin.baseUrl, scim.token, scim.tenant).get("/admin/activity");
+    const r = await new ScimClient(admin.baseUrl, scim.token, scim.tenant).get("/operator/activity");
     expect(r.status).toBe(403);
   });
 });
@@ -162,7 +162,7 @@ describe("limits and outages", () => {
       const refused = await scim.request("GET", "/Users?filter=userName%20eq%20%22x%22", undefined, { "x-request-id": "req-unavailable" });
       expect(refused.status).toBe(503);
       proxy.heal();
-      const r = await admin.get("/admin/activity?status=503");
+      const r = await admin.get("/operator/activity?status=503");
       expect(r.body.data).toEqual([expect.objectContaining({ requestId: "req-unavailable", status: 503, reason: "storage unavailable" })]);
     } finally {
       proxy.heal();

@@ -26,7 +26,7 @@ interface Entry {
 async function activityOf(scim: ScimClient): Promise<Entry[]> {
   await t.service.dispatcher.schedule(scim.tenant);
   const admin = await t.apiClient(scim.tenant, "admin");
-  const r = await admin.get("/admin/activity?limit=1000");
+  const r = await admin.get("/operator/activity?limit=1000");
   expect(r.status).toBe(200);
   return r.body.data as Entry[];
 }
@@ -93,9 +93,9 @@ describe("privacy", () => {
     for await (const row of table.listEntities({ queryOptions: { filter: `PartitionKey eq '${tenantPartition(scim.tenant)}'` } })) rows.push(row);
     expect(rows.length).toBeGreaterThan(5);
     const admin = await t.apiClient(scim.tenant, "admin");
-    const page = await admin.get("/admin");
+    const page = await admin.get("/operator");
     expect(page.status).toBe(200);
-    const json = await admin.get("/admin/status.json");
+    const json = await admin.get("/operator/status.json");
 
     const haystacks = {
       rows: JSON.stringify(rows),
@@ -152,10 +152,10 @@ describe("npm run activity and npm run admin -- link", () => {
     const scim = await t.newTenant();
     const r = await cli("link", "--tenant", scim.tenant, "--minutes", "15", "--base-url", t.host.url);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(new RegExp(`^${t.host.url}/admin\\?ticket=st1\\.${scim.tenant}\\.\\d{10}\\.[A-Za-z0-9_-]{43}$`));
+    expect(r.out).toMatch(new RegExp(`^${t.host.url}/operator\\?ticket=st1\\.${scim.tenant}\\.\\d{10}\\.[A-Za-z0-9_-]{43}$`));
     const page = await fetch(r.out);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain(`tenant ${scim.tenant}`);
-    expect(page.headers.get("set-cookie")).toMatch(/^scim_status=st1\..*; Max-Age=(8\d\d|900); Path=\/admin; HttpOnly; SameSite=Strict$/);
+    expect(page.headers.get("set-cookie")).toMatch(/^scim_status=st1\..*; Max-Age=(8\d\d|900); Path=\/operator; HttpOnly; SameSite=Strict$/);
   });
 });

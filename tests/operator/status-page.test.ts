@@ -67,7 +67,7 @@ afterAll(async () => {
 
 async function ticketUrl(minutes = 60): Promise<string> {
   const { ticket } = await issueTicket(t.service.stampKeys, scim.tenant, minutes);
-  return `${t.host.url}/admin?ticket=${ticket}`;
+  return `${t.host.url}/operator?ticket=${ticket}`;
 }
 
 test("the customer's admin opens the link and sees the tenant's status", async () => {
@@ -94,9 +94,9 @@ test("the customer's admin opens the link and sees the tenant's status", async (
   expect(delivery).toContain("HTTP 500");
   expect(await page.locator("svg[role=img] title").textContent()).toBe("Requests and failures per hour, last 24 h");
   expect(await page.locator("text=scim-functions 0.1.0").count()).toBe(1);
-  // The link set an HttpOnly, SameSite=Strict cookie for /admin (reloads and the form need no ticket).
+  // The link set an HttpOnly, SameSite=Strict cookie for /operator (reloads and the form need no ticket).
   const cookie = (await context.cookies()).find((c) => c.name === "scim_status");
-  expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/admin" });
+  expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/operator" });
   fs.mkdirSync(path.join(__dirname, "../../docs"), { recursive: true });
   await page.screenshot({ path: path.join(__dirname, "../../docs/status-page.png"), fullPage: true });
   await context.close();
@@ -115,7 +115,7 @@ test("the keyboard reaches the replay button, and the replay goes to the webhook
   const outline = await page.evaluate<string>("getComputedStyle(document.activeElement).outlineStyle");
   expect(outline).toBe("solid");
   await page.keyboard.press("Enter");
-  await page.waitForURL(/\/admin\?replayed=3$/);
+  await page.waitForURL(/\/operator\?replayed=3$/);
   expect(await page.locator("[role=status]").innerText()).toBe("Replay requested: 3 dead letters queued for delivery again.");
   expect(webhooks.replays).toContain(`${scim.tenant}/wh_orders`);
   await context.close();
@@ -137,14 +137,14 @@ test("an expired or forged ticket, or none, is refused with a page that says so"
   const context = await browser.newContext();
   const page = await context.newPage();
   const expired = (await issueTicket(t.service.stampKeys, scim.tenant, 1, Date.now() - 2 * 60_000)).ticket;
-  let r = await page.goto(`${t.host.url}/admin?ticket=${expired}`);
+  let r = await page.goto(`${t.host.url}/operator?ticket=${expired}`);
   expect(r?.status()).toBe(403);
   expect(await page.locator("h1").innerText()).toBe("Access refused");
   const valid = (await issueTicket(t.service.stampKeys, scim.tenant, 60)).ticket;
   const forged = valid.replace(scim.tenant, "other-tenant");
-  r = await page.goto(`${t.host.url}/admin?ticket=${forged}`);
+  r = await page.goto(`${t.host.url}/operator?ticket=${forged}`);
   expect(r?.status()).toBe(403);
-  r = await page.goto(`${t.host.url}/admin`);
+  r = await page.goto(`${t.host.url}/operator`);
   expect(r?.status()).toBe(401);
   expect(await page.locator("h1").innerText()).toBe("Sign-in needed");
   await context.close();
@@ -154,18 +154,18 @@ test("the vendor's admin token in the header opens the page; Entra's SCIM token 
   const admin = await t.apiClient(scim.tenant, "admin");
   const context = await browser.newContext({ extraHTTPHeaders: { Authorization: `Bearer ${admin.token}` } });
   const page = await context.newPage();
-  expect((await page.goto(`${t.host.url}/admin`))?.status()).toBe(200);
+  expect((await page.goto(`${t.host.url}/operator`))?.status()).toBe(200);
   expect(await page.getByTestId("tenant-url").innerText()).toBe(t.scimUrl);
   await context.close();
   const entra = await browser.newContext({ extraHTTPHeaders: { Authorization: `Bearer ${scim.token}` } });
   const refused = await entra.newPage();
-  expect((await refused.goto(`${t.host.url}/admin`))?.status()).toBe(403);
+  expect((await refused.goto(`${t.host.url}/operator`))?.status()).toBe(403);
   await entra.close();
 });
 
 test("the JSON twin has the same facts", async () => {
   const admin = await t.apiClient(scim.tenant, "admin");
-  const r = await admin.get("/admin/status.json");
+  const r = await admin.get("/operator/status.json");
   expect(r.status).toBe(200);
   expect(r.body).toMatchObject({
     tenant: scim.tenant,
@@ -179,5 +179,5 @@ test("the JSON twin has the same facts", async () => {
   expect(r.body.traffic.hours).toHaveLength(24);
   // A ticket is for the status page only: the activity API refuses it.
   const { ticket } = await issueTicket(t.service.stampKeys, scim.tenant, 60);
-  expect((await fetch(`${t.host.url}/admin/activity?ticket=${ticket}`)).status).toBe(401);
+  expect((await fetch(`${t.host.url}/operator/activity?ticket=${ticket}`)).status).toBe(401);
 });
