@@ -125,6 +125,36 @@ module.exports = {
       to: { path: "(^|/)node_modules/@azure/eventgrid/" },
     },
 
+    // --- shared/activity: the activity log's recorder and deliverer, reasons, the quarantine rule -----------
+    {
+      name: "activity-below-http-handlers-auth",
+      severity: "error",
+      comment: "shared/activity knows nothing of the pipeline, handlers or auth (keys come in as functions).",
+      from: { path: "^shared/activity/" },
+      to: { path: "^shared/(http|handlers|auth)/" },
+    },
+    {
+      name: "activity-use-store-public-face",
+      severity: "error",
+      comment: "shared/activity reaches the store only through shared/store/index.ts.",
+      from: { path: "^shared/activity/" },
+      to: { path: "^shared/store/", pathNot: "^shared/store/index\\.ts$" },
+    },
+    {
+      name: "activity-no-azure",
+      severity: "error",
+      comment: "shared/activity imports no @azure/* package.",
+      from: { path: "^shared/activity/" },
+      to: { path: "(^|/)node_modules/@azure/" },
+    },
+    {
+      name: "store-scim-events-below-activity",
+      severity: "error",
+      comment: "The store, the protocol and the dispatcher do not know the activity log's recorder or deliverer.",
+      from: { path: "^shared/(store|scim|events)/" },
+      to: { path: "^shared/activity/" },
+    },
+
     // --- shared/auth -------------------------------------------------------------------------------------
     {
       name: "auth-below-http-handlers",

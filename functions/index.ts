@@ -32,5 +32,6 @@ app.timer("eventSweep", {
   },
 });
 
-// An instance being recycled exports what telemetry still buffers (spans every 5 s, metrics every 60 s).
-app.hook.appTerminate(() => service.telemetry.shutdown());
+// An instance being recycled exports what telemetry still buffers (spans every 5 s, metrics every 60 s)
+// and writes the activity it gathered (flushed every 2 s).
+app.hook.appTerminate(() => Promise.all([service.telemetry.shutdown(), service.activity.close()]).then(() => undefined));

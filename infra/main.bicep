@@ -111,6 +111,10 @@ param eventSweepSchedule string = '0 */10 * * * *'
 
 @description('Optional: an Event Grid topic in this resource group that receives every change event as a CloudEvent 1.0 (docs/events.md). Empty = no Event Grid sink. The app\'s identity gets EventGrid Data Sender on that topic only.')
 param eventGridTopicName string = ''
+@description('Days of activity (refused requests, writes, hourly counts) the status page, admin API and npm run activity serve (one table per day, dropped whole after this).')
+@minValue(1)
+@maxValue(400)
+param activityRetentionDays int = 30
 
 @description('The tenant schema policy seeded at deployment (README "Schema policy"): required attributes, a custom extension, unknown attributes. A policy set with the CLI overrides it.')
 param tenantPolicy object = {}
@@ -254,6 +258,7 @@ module app 'modules/app.bicep' = {
     eventRetentionDays: eventRetentionDays
     eventSweepSchedule: eventSweepSchedule
     eventGridTopicName: eventGridTopicName
+    activityRetentionDays: activityRetentionDays
     tenantPolicy: tenantPolicy
     deployerPrincipalId: deployerPrincipalId
     deployerPrincipalType: deployerPrincipalType

@@ -3,10 +3,10 @@
 // loads on first use) and dist/scripts/credentials.js (the pipeline mints the first credential with it).
 // Local only: dist/scripts/tenant.js (npm run tenant: an operator sets a tenant's schema policy with the
 // stamp's settings), dist/scripts/webhooks.js (npm run webhooks: a tenant's webhook endpoints),
-// dist/scripts/events.js (npm run events: tail a running host's Events API), dist/examples/mirror/main.js
-// (npm run mirror: the reference consumer), dist/scripts/start.js (npm start) and dist/bench/ (npm run
-// bench). Plain ESM JavaScript, run by node as it is, so the build needs no build of its own;
-// type-checking is `tsc --noEmit`'s job.
+// dist/scripts/events.js (npm run events: tail a running host's Events API), dist/scripts/operator.js (npm
+// run activity, npm run admin), dist/examples/mirror/main.js (npm run mirror: the reference consumer),
+// dist/scripts/start.js (npm start) and dist/bench/ (npm run bench). Plain ESM JavaScript, run by node as
+// it is, so the build needs no build of its own; type-checking is `tsc --noEmit`'s job.
 //   node scripts/build.mjs [--outdir <dir>] [--only functions/index,scripts/credentials]
 import { rmSync } from "node:fs";
 import path from "node:path";
@@ -21,6 +21,7 @@ export const ENTRIES = {
   "scripts/credentials": "scripts/credentials.ts",
   "scripts/tenant": "scripts/tenant.ts",
   "scripts/webhooks": "scripts/webhooks.ts",
+  "scripts/operator": "scripts/operator.ts",
   "scripts/start": "scripts/start.ts",
   "scripts/events": "scripts/events.ts",
   "examples/mirror/main": "examples/mirror/main.ts",

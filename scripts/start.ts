@@ -63,6 +63,7 @@ async function main(): Promise<void> {
   console.log(`  Tenant URL:   ${host.url}/scim/v2`);
   console.log(`  Secret Token: ${token}`);
   console.log(`  Try:          curl -H "Authorization: Bearer ${token}" "${host.url}/scim/v2/Users?filter=userName%20eq%20%22x%22"`);
+  console.log(`  Status page:  npm run admin -- link --tenant ${DEV_TENANT} (prints a link to ${host.url}/operator)`);
   console.log(`  OAuth:        Token Endpoint ${host.url}/oauth2/token; make a client with npm run credentials -- client create --tenant ${DEV_TENANT}`);
   console.log(`  Events API:   ${host.url}/events`);
   console.log(`  Events Token: ${eventsToken}`);
@@ -72,6 +73,7 @@ async function main(): Promise<void> {
   const stop = async () => {
     await sweeper.stop();
     await service.dispatcher.close();
+    await service.activity.close().catch(() => undefined); // the last seconds of activity; storage may already be gone
     await host.close();
     await stopAzurite(azurite?.child);
     process.exit(0);

@@ -38,6 +38,8 @@ export interface Config {
   appInsightsConnectionString?: string;
   /** Days of event history kept for the Events API and replay (one table per day, dropped whole). */
   eventRetentionDays: number;
+  /** Days of activity (refused requests, writes, hourly counts) kept for the status page and the admin API; one table per day, dropped whole. */
+  activityRetentionDays: number;
   /**
    * How a committed change reaches the dispatcher: "in-process" (npm start: this host dispatches at once),
    * "queue" (Azure: a Storage Queue message for the queue-triggered function), or "off" (only the sweeper
@@ -138,5 +140,6 @@ export function loadConfig(env: Environment): Config {
     storageQueueEndpoint: text(env, "SCIM_STORAGE_QUEUE_ENDPOINT"),
     eventSweepSeconds: boundedInt(env, "SCIM_EVENT_SWEEP_SECONDS", 60, 5, 3600),
     eventGridEndpoint,
+    activityRetentionDays: boundedInt(env, "SCIM_ACTIVITY_RETENTION_DAYS", 30, 1, 400),
   };
 }

@@ -23,6 +23,14 @@ import { webhookSecrets } from "./auth/webhook-secrets";
 import { storageQueueNudger } from "./events/queue";
 import { type EventJobs, eventJobs } from "./events/jobs";
 import { type CloudEventPublisherFactory, defaultCloudEventPublisher, eventGridDeliverer } from "./events/event-grid";
+import { randomUUID } from "node:crypto";
+import { type StampKeys, stampKeys } from "./auth/stamp-key";
+import { checkTicket } from "./auth/status-ticket";
+import { type UserHasher, userHasher } from "./activity/user-hash";
+import { ActivityRecorder } from "./activity/recorder";
+import { ActivityDeliverer } from "./activity/deliverer";
+import type { OperatorAccess } from "./handlers/types";
+import { version } from "../package.json";
 
 /** The process environment, read here and nowhere else. */
 export function settingsFromEnvironment(): Config {
@@ -75,6 +83,13 @@ export interface Service {
   readonly webhooks: Webhooks;
   /** The queue trigger's nudge and the sweeper (every tenant with credentials), as the hosts run them. */
   readonly eventJobs: EventJobs;
+  /** The stamp's derived keys (userName hashes of the activity log, status-page tickets). */
+  readonly stampKeys: StampKeys;
+  readonly userHasher: UserHasher;
+  /** Refused and failed requests and the hour counters, written after the answers; `close()` writes what is gathered. */
+  readonly activity: ActivityRecorder;
+  /** What the admin routes read (also the CLIs'). */
+  readonly operator: OperatorAccess;
 }
 
 const consoleLog: Logger = { info: (line) => console.log(line), error: (line) => console.error(line) };
@@ -123,7 +138,29 @@ export function createService(config: Config, options: ServiceOptions = {}): Ser
       }),
     );
   const jobs = eventJobs(dispatcher, async () => (await credentials.listSummaries()).map((c) => c.tenant), log);
+  const keys2 = stampKeys(config, secretClients);
+  const hasher = userHasher(() => keys2.key("activity-user-hash"));
+  const instance = randomUUID();
+  const activity = new ActivityRecorder({
+    log: store.activity,
+    hasher,
+    instance,
+    tenantOfCredential: async (id) => (await auth.credentials.get(id))?.tenant,
+    onError: (line) => log.error(line),
+  });
+  dispatcher.use(new ActivityDeliverer({ activity: store.activity, events: store.events, hasher, instance }));
+  const operator: OperatorAccess = {
+    activity: store.activity,
+    flush: () => activity.flush(),
+    delivery: (tenantKey) => dispatcher.status(tenantKey),
+    replay: (tenantKey, deliverer, destinationId) => dispatcher.replay(tenantKey, deliverer, destinationId),
+    hashUserName: (userName) => hasher.hash(userName),
+    checkTicket: (ticket) => checkTicket(keys2, ticket),
+    version,
+  };
   const pipeline = createPipeline({
+    operator,
+    observer: activity,
     nudger,
     events: {
       log: store.events,
@@ -157,6 +194,10 @@ export function createService(config: Config, options: ServiceOptions = {}): Ser
     nudger,
     webhooks,
     eventJobs: jobs,
+    stampKeys: keys2,
+    userHasher: hasher,
+    activity,
+    operator,
   };
 }
 

@@ -54,6 +54,7 @@ param eventSweepSchedule string
 
 @description('An Event Grid topic in this resource group for the CloudEvents sink; empty = none.')
 param eventGridTopicName string
+param activityRetentionDays int
 param tenantPolicy object
 
 param deployerPrincipalId string
@@ -202,6 +203,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     SCIM_ANONYMOUS_BURST: string(anonymousBurst)
     SCIM_LIMIT_QUEUE_SECONDS: string(limitQueueSeconds)
     SCIM_EVENT_RETENTION_DAYS: string(eventRetentionDays)
+    SCIM_ACTIVITY_RETENTION_DAYS: string(activityRetentionDays)
     SCIM_EVENT_DISPATCH: 'queue'
     // The app sends nudges to the queue the trigger reads: same account, same name.
     SCIM_STORAGE_QUEUE_ENDPOINT: storage.properties.primaryEndpoints.queue

@@ -102,6 +102,16 @@ async function authenticateJwt(token: string, unverified: JWTPayload, req: AuthR
   return { tenant: claims.tenant, scope: "scim", credentialId: client.id, method: "access-token" };
 }
 
+/** The credential id a bearer token names, unverified: a refused request is attributed to that credential's tenant (the activity log). */
+export function claimedCredentialId(header: string | null): string | undefined {
+  try {
+    const token = bearerToken(header);
+    return claimedId(token, JWT_SHAPE.test(token) ? decodeUnverified(token) : undefined);
+  } catch {
+    return undefined;
+  }
+}
+
 function decodeUnverified(token: string): JWTPayload | undefined {
   try {
     return jose().decodeJwt(token);

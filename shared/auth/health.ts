@@ -1,10 +1,11 @@
 // GET /health: reports credentials that expire within 30 days, because an expired one quarantines the
 // Entra job. Anonymous callers get the status alone; a caller with a valid SCIM credential also gets the
-// instance's counts and its own tenant's expiring credentials (id, kind, date). No secret, hash, other
-// tenant's name or other tenant's credential, ever.
+// instance's counts and its own tenant's expiring credentials (id, kind, date); an admin token also its
+// tenant's event-delivery backlog and dead letters. No secret, hash, other tenant's name or other
+// tenant's credential, ever.
 import type { AuthReply, AuthRequest } from "./transport";
 import { AuthContext } from "./auth-context";
-import { authenticateBearer } from "./bearer";
+import { type Principal, authenticateBearer } from "./bearer";
 import { fresh } from "./credentials";
 import { CredentialSummary, EXPIRY_WARNING_DAYS, expiresWithin } from "./records";
 
@@ -42,7 +43,10 @@ export function expiringCredentials(all: CredentialSummary[], days: number, now 
     .sort((a, b) => a.expiresAt.localeCompare(b.expiresAt));
 }
 
-export async function health(req: AuthRequest, auth: AuthContext): Promise<AuthReply> {
+/** More for an authenticated caller (the handler adds the event-delivery summary of an admin token's tenant). */
+export type HealthExtra = (principal: Principal) => Promise<Record<string, unknown>>;
+
+export async function health(req: AuthRequest, auth: AuthContext, extra?: HealthExtra): Promise<AuthReply> {
   // Authenticate first, so a bad token is refused before any listing work.
   const principal = req.header("authorization") ? await authenticateBearer(req, auth, "health") : undefined;
   const all = await summaries(auth);
@@ -60,6 +64,7 @@ export async function health(req: AuthRequest, auth: AuthContext): Promise<AuthR
     };
     body.tenant = principal.tenant;
     body.expiringCredentials = expiring.filter((e) => mine.has(e.id));
+    if (extra) Object.assign(body, await extra(principal));
   }
   return { status: 200, headers: { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" }, body };
 }

@@ -20,6 +20,13 @@ export interface Deliverer {
   deliver(tenantKey: string): Promise<void>;
   /** Per destination: how delivery stands (the status page, /health, the CLI). */
   status?(tenantKey: string): Promise<DeliveryStatus[]>;
+  /** Sends a destination's dead letters again (the status page's replay); returns how many were queued. */
+  replay?(tenantKey: string, destinationId: string, selector: ReplaySelector): Promise<number>;
+}
+
+/** What to send again: the destination's dead letters. */
+export interface ReplaySelector {
+  deadLetters: true;
 }
 
 /** How delivery to one destination (a webhook endpoint, an Event Grid topic) stands. */
@@ -148,6 +155,15 @@ export class Dispatcher {
     const destinations: DeliveryStatus[] = [];
     for (const d of this.deliverers) if (d.status) destinations.push(...(await d.status(tenantKey)));
     return { unsequenced: pending.count, ...(pending.oldest ? { oldestUnsequenced: pending.oldest } : {}), destinations };
+  }
+
+  /** Asks the named deliverer to replay a destination's dead letters; undefined when it has no replay. */
+  async replay(tenantKey: string, deliverer: string, destinationId: string): Promise<{ replayed: number } | undefined> {
+    const d = this.deliverers.find((x) => x.name === deliverer);
+    if (!d?.replay) return undefined;
+    const replayed = await d.replay(tenantKey, destinationId, { deadLetters: true });
+    if (replayed > 0) void this.schedule(tenantKey);
+    return { replayed };
   }
 
   /** Resolves when new events are sequenced for the tenant on this host, or after `ms`. */

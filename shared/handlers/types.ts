@@ -2,7 +2,9 @@
 // authenticated) and a response the one serializer in shared/http writes for either host.
 import type { AuthContext } from "../auth/auth-context";
 import type { TenantPolicy, TenantTypes } from "../scim/policy";
-import type { EventLog, TenantDirectory } from "../store";
+import type { ActivityLog, EventLog, TenantDirectory } from "../store";
+import type { DeliveryStatus } from "../events/dispatcher";
+import type { TicketCheck } from "../auth/status-ticket";
 
 export interface ScimRequest {
   method: string;
@@ -52,6 +54,8 @@ export interface HandlerContext {
   auth: AuthContext;
   /** The tenants' event logs and long-poll wake-ups (the Events API). */
   events: EventsAccess;
+  /** The activity log, delivery status and replay (the admin API and status page). */
+  operator?: OperatorAccess;
   /** Work that may outlive the response (e.g. finishing a large group's deletion); failures are logged. */
   background(what: string, work: () => Promise<unknown>): void;
 }
@@ -65,6 +69,22 @@ export interface EventsAccess {
   sequence(tenantKey: string): Promise<void>;
   /** Resolves when this host sequences new events for the tenant, or after `ms`. */
   waitForEvents(tenantKey: string, ms: number): Promise<void>;
+}
+
+/** What the admin API and status page read beyond the tenant's directory. */
+export interface OperatorAccess {
+  readonly activity: ActivityLog;
+  /** Writes this instance's gathered activity now (a reader on this instance then sees its own requests). */
+  flush(): Promise<void>;
+  /** The tenant's event delivery per destination, and its outbox entries not yet sequenced. */
+  delivery(tenantKey: string): Promise<{ unsequenced: number; oldestUnsequenced?: string; destinations: DeliveryStatus[] }>;
+  /** Asks a deliverer to send a destination's dead letters again; undefined when it cannot replay. */
+  replay(tenantKey: string, deliverer: string, destinationId: string): Promise<{ replayed: number } | undefined>;
+  /** The keyed hash the activity log keeps for a userName. */
+  hashUserName(userName: string): Promise<string>;
+  checkTicket(ticket: string): Promise<TicketCheck>;
+  /** The app's version (package.json). */
+  readonly version: string;
 }
 
 export const SCIM_JSON = "application/scim+json; charset=utf-8";

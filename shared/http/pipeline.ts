@@ -4,11 +4,21 @@
 // serializer.
 import { randomUUID } from "node:crypto";
 import { ScimError } from "../scim/errors";
-import { authenticateBearer } from "../auth/bearer";
+import { type Principal, authenticateBearer, claimedCredentialId } from "../auth/bearer";
 import type { AuthContext } from "../auth/auth-context";
 import type { Meter, Store, TenantDirectory } from "../store";
-import { SCIM_JSON, type EventsAccess, type HandlerContext, type ScimRequest, type ScimResponse, type TenantContext } from "../handlers/types";
+import {
+  SCIM_JSON,
+  type EventsAccess,
+  type HandlerContext,
+  type OperatorAccess,
+  type ScimRequest,
+  type ScimResponse,
+  type TenantContext,
+} from "../handlers/types";
 import { errorResponse } from "./respond";
+import { STATUS_COOKIE } from "../auth/status-ticket";
+import { safeName } from "../activity/reasons";
 import { type RequestLimits, clientFromForwardedFor } from "./limits";
 import type { PolicyCache } from "./policies";
 import type { Telemetry } from "../telemetry";
@@ -43,6 +53,36 @@ export interface PipelineDependencies {
   nudger: Nudger;
   /** The event log and long-poll wake-ups, for the Events API. */
   events: EventsAccess;
+  /** The activity log, delivery status, replay and status-page tickets (the admin routes). */
+  operator?: OperatorAccess;
+  /** Told about every finished request, after its answer is produced (the activity log); must not throw or wait. */
+  observer?: RequestObserver;
+}
+
+/** A finished request as the observer hears of it: names, ids and codes; `body` only to hash a userName, never kept. */
+export interface FinishedRequest {
+  requestId: string;
+  route: string;
+  routeTemplate?: string;
+  method: string;
+  status: number;
+  scimType?: string;
+  tenant?: string;
+  /** Refused before the tenant was known (401, 403, 413, 429): the credential id the token names (unverified). */
+  claimedCredential?: string;
+  resourceId?: string;
+  ignored: readonly string[];
+  rejected?: "required";
+  requiredPaths?: readonly string[];
+  /** What the handler or the pipeline threw, if anything. */
+  error?: unknown;
+  body?: string;
+  startedAt: number;
+  endedAt: number;
+}
+
+export interface RequestObserver {
+  finished(request: FinishedRequest): void;
 }
 
 /** A request as a host received it: the Functions host names the route; the local host leaves routing to us. */
@@ -89,11 +129,14 @@ async function handle(deps: PipelineDependencies, incoming: IncomingRequest, log
   let directory: Promise<TenantDirectory> | undefined;
   let meter: Meter | undefined;
   let response: ScimResponse;
+  let params: Record<string, string> = {};
+  let failure: unknown;
   try {
     const found = incoming.route ?? matchRoute(incoming);
     routeName = found.route.name;
     routeTemplate = found.route.route;
     errorFormat = found.route.errors;
+    params = found.params;
     const req: ScimRequest = { ...incoming, params: found.params, sourceIp };
     if (incoming.oversized || (req.body !== undefined && Buffer.byteLength(req.body, "utf8") > deps.maxBodyBytes)) {
       throw ScimError.payloadTooLarge(`The request body is larger than ${deps.maxBodyBytes} bytes.`);
@@ -102,11 +145,16 @@ async function handle(deps: PipelineDependencies, incoming: IncomingRequest, log
     const required = found.route.auth;
     const authenticate =
       required === "scim" || required === "events" || required === "admin" || (required === "optional" && req.header("authorization") !== null);
-    const principal = authenticate ? await authenticateBearer(req, deps.auth, required === "optional" ? "scim" : required) : undefined;
+    const principal =
+      required === "status"
+        ? await statusPrincipal(req, deps)
+        : authenticate
+          ? await authenticateBearer(req, deps.auth, required === "optional" ? "scim" : required)
+          : undefined;
     limited = true;
     const refused = principal ? await deps.limits.credential(principal.credentialId) : deps.limits.anonymous(sourceIp);
     if (refused) throw refused;
-    const scope = required === "optional" ? "scim" : required;
+    const scope = required === "optional" ? "scim" : required === "status" ? "admin" : required;
     if (principal && principal.scope !== scope) throw ScimError.forbidden(SCOPE_REFUSAL[principal.scope]);
     if (principal) {
       const key = principal.tenant;
@@ -131,6 +179,7 @@ async function handle(deps: PipelineDependencies, incoming: IncomingRequest, log
       req,
       tenant,
       events: deps.events,
+      ...(deps.operator ? { operator: deps.operator } : {}),
       auth: deps.auth,
       maxBodyBytes: deps.maxBodyBytes,
       baseUrl: `${deps.publicBaseUrl ?? req.url.origin}/scim/v2`,
@@ -140,6 +189,7 @@ async function handle(deps: PipelineDependencies, incoming: IncomingRequest, log
     };
     response = await found.route.handler(ctx);
   } catch (caught) {
+    failure = caught;
     // Refused before it proved a credential (401, 404, 405, 413): anonymous traffic, spending its source's budget.
     const e = limited || !(caught instanceof ScimError && caught.status < 500) ? caught : (deps.limits.anonymous(sourceIp) ?? caught);
     const { response: r, unexpected } = errorResponse(e, errorFormat);
@@ -156,7 +206,8 @@ async function handle(deps: PipelineDependencies, incoming: IncomingRequest, log
   }
   const hasBody = response.body !== undefined || response.stream !== undefined || response.text !== undefined;
   if (hasBody && !Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) headers["Content-Type"] = SCIM_JSON;
-  const ignored = tenant?.ignored ?? [];
+  // Names only, and only what looks like an attribute name (a key named like an address is not logged).
+  const ignored = (tenant?.ignored ?? []).map(safeName);
   if (tenantKey && ignored.length > 0) deps.ignoredAttributes.record(tenantKey, ignored);
   const ended = Date.now();
   // One line per request: no tokens, no bodies, no personal data (ids, the tenant key, attribute names only).
@@ -187,7 +238,51 @@ async function handle(deps: PipelineDependencies, incoming: IncomingRequest, log
     startedAt: started,
     endedAt: ended,
   });
+  deps.observer?.finished({
+    requestId,
+    route: routeName,
+    ...(routeTemplate ? { routeTemplate } : {}),
+    method: incoming.method,
+    status: response.status,
+    ...scimTypeOf(response.body),
+    ...(tenantKey ? { tenant: tenantKey } : {}),
+    ...(!tenantKey && response.status >= 400 ? { claimedCredential: claimedCredentialId(incoming.header("authorization")) } : {}),
+    ...(params.id ? { resourceId: params.id } : {}),
+    ignored,
+    ...(tenant?.rejected ? { rejected: tenant.rejected } : {}),
+    ...(tenant && response.status === 400 ? { requiredPaths: [...tenant.policy.required.User, ...tenant.policy.required.Group] } : {}),
+    ...(failure !== undefined ? { error: failure } : {}),
+    ...(incoming.body !== undefined ? { body: incoming.body } : {}),
+    startedAt: started,
+    endedAt: ended,
+  });
   return toWire(response, headers);
+}
+
+const scimTypeOf = (body: unknown): { scimType?: string } => {
+  const t = (body as { scimType?: unknown } | undefined)?.scimType;
+  return typeof t === "string" ? { scimType: t } : {};
+};
+
+/**
+ * The status page's caller: an admin token in the Authorization header (the vendor's operators), else a
+ * ticket from `npm run admin -- link`, in the link's query or in the cookie the page set from it.
+ */
+async function statusPrincipal(req: ScimRequest, deps: PipelineDependencies): Promise<Principal> {
+  if (req.header("authorization") !== null) return authenticateBearer(req, deps.auth, "admin");
+  const ticket = req.url.searchParams.get("ticket") ?? cookie(req.header("cookie"), STATUS_COOKIE);
+  if (!ticket) throw ScimError.unauthorized("This page needs the link your vendor sent you, or an admin token.", 'Bearer realm="admin"');
+  const check = deps.operator ? await deps.operator.checkTicket(ticket) : undefined;
+  if (!check?.ok) throw ScimError.forbidden("This link has expired or is not valid; ask your vendor for a new one.");
+  return { tenant: check.tenant, scope: "admin", credentialId: `ticket:${check.tenant}` };
+}
+
+function cookie(header: string | null, name: string): string | undefined {
+  for (const part of (header ?? "").split(";")) {
+    const [k, ...v] = part.trim().split("=");
+    if (k === name) return v.join("=");
+  }
+  return undefined;
 }
 
 const SCOPE_REFUSAL: Record<TokenScope, string> = {

@@ -5,6 +5,7 @@ import { OAuthError } from "../auth/oauth-errors";
 import { StoreError } from "../store";
 import { SCIM_JSON, type ScimResponse } from "../handlers/types";
 import { ApiError } from "../handlers/api-error";
+import { errorPage } from "../handlers/html";
 
 export function storeErrorToScim(e: StoreError): ScimError {
   switch (e.code) {
@@ -25,7 +26,13 @@ export function storeErrorToScim(e: StoreError): ScimError {
  * Turns whatever was thrown into a response; `unexpected` marks a bug (logged with its stack). On an
  * OAuth route, a SCIM error the pipeline raised (a request limit, the body size) is answered in OAuth's format.
  */
-export function errorResponse(e: unknown, format?: "oauth" | "api"): { response: ScimResponse; unexpected: boolean } {
+export function errorResponse(e: unknown, format?: "oauth" | "api" | "html"): { response: ScimResponse; unexpected: boolean } {
+  if (format === "html") {
+    const { response, unexpected } = errorResponse(e, "api");
+    const { status, message } = (response.body as ReturnType<ApiError["toBody"]>).error;
+    const headers = { ...response.headers, "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" };
+    return { response: { status, headers, text: errorPage(status, message) }, unexpected };
+  }
   if (format === "oauth" && e instanceof ScimError) return errorResponse(OAuthError.fromRefusal(e.status, e.detail, e.headers));
   if (format === "api") {
     const scim = e instanceof StoreError ? storeErrorToScim(e) : e;

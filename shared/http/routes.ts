@@ -6,6 +6,7 @@ import * as discovery from "../handlers/discovery";
 import { searchAllResources } from "../handlers/root-search";
 import { healthCheck, oauthToken } from "../handlers/auth-routes";
 import * as eventsApi from "../handlers/events-api";
+import * as admin from "../handlers/admin";
 import { ScimError } from "../scim/errors";
 import type { Handler } from "../handlers/types";
 import { RouteMatcher } from "./route-match";
@@ -20,11 +21,12 @@ export interface Route {
   route: string;
   /**
    * "scim": a credential of scope scim (Entra's) is required; "events" / "admin": a static token of that
-   * scope (the vendor's app, the operator); "optional": used when sent (discovery per tenant); "none".
+   * scope (the vendor's app, the operator); "optional": used when sent (discovery per tenant); "none";
+   * "status": an admin token, or a status-page ticket (link or cookie) for the tenant it names.
    */
-  auth: "scim" | "events" | "admin" | "optional" | "none";
-  /** The error format: SCIM (RFC 7644 §3.12; the default), OAuth (RFC 6749 §5.2), or the vendor APIs' JSON. */
-  errors?: "oauth" | "api";
+  auth: "scim" | "events" | "admin" | "optional" | "none" | "status";
+  /** The error format: SCIM (RFC 7644 §3.12; the default), OAuth (RFC 6749 §5.2), the vendor APIs' JSON, or an HTML page. */
+  errors?: "oauth" | "api" | "html";
   handler: Handler;
 }
 
@@ -71,6 +73,13 @@ const defined: Route[] = [
   // The vendor's Events API (docs/events.md): a token of scope "events", JSON errors of its own.
   { name: "listEvents", methods: ["GET"], route: "events", auth: "events", errors: "api", handler: eventsApi.listEvents },
   { name: "eventsSnapshot", methods: ["GET"], route: "events/snapshot", auth: "events", errors: "api", handler: eventsApi.snapshot },
+
+  // The operator's admin API (an admin token) and the status page (an admin token or a ticket link): docs/operations.md.
+  // Under operator/, not admin/: the Functions host reserves admin/ for its own API.
+  { name: "adminActivity", methods: ["GET"], route: "operator/activity", auth: "admin", errors: "api", handler: admin.listActivity },
+  { name: "adminStatusJson", methods: ["GET"], route: "operator/status.json", auth: "status", errors: "api", handler: admin.statusJson },
+  { name: "adminStatusPage", methods: ["GET"], route: "operator", auth: "status", errors: "html", handler: admin.statusPage },
+  { name: "adminReplay", methods: ["POST"], route: "operator/replay", auth: "status", errors: "html", handler: admin.replay },
 ];
 
 const definedMatcher = new RouteMatcher(defined);

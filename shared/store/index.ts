@@ -10,6 +10,7 @@ import { TableSettings, createTableClient, createTableServiceClient, tableReadin
 import { EventLog } from "./event-log";
 import { TenantSettings } from "./settings";
 import { TenantWebhooks, WEBHOOK_INDEX_PARTITION, WebhookIndex } from "./webhooks";
+import { ActivityLog } from "./activity-log";
 
 export { StoreError } from "./errors";
 export type { StoreErrorCode } from "./errors";
@@ -25,6 +26,8 @@ export type { LogPosition, LogPage, SequencedEntry } from "./event-log";
 export { tenantPartition } from "./keys";
 export { TenantWebhooks, WebhookIndex, newEndpointId, isEndpointId } from "./webhooks";
 export type { WebhookEndpoint, WebhookCursor, EndpointChange, PendingEvent, RetryOutcome } from "./webhooks";
+export { ActivityLog, hourOf, isActivityCursor, mergeCounters } from "./activity-log";
+export type { ActivityEntry, ActivityPage, ActivityQuery, ActivityState, HourCounters, HourRecord, ObjectCounts } from "./activity-log";
 
 export interface Store {
   /** One request's view of a tenant's directory (opens the table on first use). */
@@ -42,6 +45,8 @@ export interface Store {
   readonly assertionReplays: AssertionReplayCache;
   /** The tenants' ordered event logs (sequencer and reader), keyed by tenant partition. */
   readonly events: EventLog;
+  /** The tenants' activity (writes, refused requests, hourly counters) in day tables of its own. */
+  readonly activity: ActivityLog;
   /** Creates the table if needed; fails with the reason when storage is unreachable. */
   ready(): Promise<void>;
 }
@@ -49,6 +54,8 @@ export interface Store {
 export interface StoreSettings extends TableSettings {
   /** Days of event history kept (Events API, replay). */
   eventRetentionDays: number;
+  /** Days of activity kept (the status page, the admin API, npm run activity). */
+  activityRetentionDays: number;
 }
 
 export function openStore(settings: StoreSettings): Store {
@@ -74,6 +81,13 @@ export function openStore(settings: StoreSettings): Store {
       service: () => (service ??= createTableServiceClient(settings)),
       main: async (partitionKey) => new Partition(await table(), partitionKey),
       retentionDays: settings.eventRetentionDays,
+    }),
+    activity: new ActivityLog({
+      tablePrefix: settings.tableName,
+      client: (tableName) => createTableClient({ ...settings, tableName }),
+      service: () => (service ??= createTableServiceClient(settings)),
+      main: async (partitionKey) => new Partition(await table(), partitionKey),
+      retentionDays: settings.activityRetentionDays,
     }),
     ready: async () => {
       await table();

@@ -139,6 +139,7 @@ async function startHost(config: Config, options: Pick<ServiceOptions, "secretCl
     captureAuthLog: () => authLog.capture(),
     close: async () => {
       await service.dispatcher.close();
+      await service.activity.close();
       await host.close();
     },
   };

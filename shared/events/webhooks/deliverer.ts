@@ -13,7 +13,7 @@
 import { type ChangeEvent, expandEntry } from "../../scim/events";
 import { CursorExpired, type PendingEvent, type Store, type TenantWebhooks, type WebhookCursor, type WebhookEndpoint, tenantPartition } from "../../store";
 import type { Telemetry } from "../../telemetry";
-import type { Deliverer, DeliveryStatus, DispatchLog } from "../dispatcher";
+import type { Deliverer, DeliveryStatus, DispatchLog, ReplaySelector } from "../dispatcher";
 import { labelOf } from "./addresses";
 import { type AttemptResult, send } from "./send";
 import { type WebhookSecretStore, signedHeaders, validSecrets } from "./signing";
@@ -155,6 +155,18 @@ export class WebhookDeliverer implements Deliverer {
     this.schedule = o.schedule ?? STANDARD_SCHEDULE;
     if (this.schedule.length === 0) throw new Error("A webhook retry schedule holds at least one attempt.");
     this.timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  /**
+   * The status page's replay: an endpoint's dead letters become retries due now (at most 10,000), sent
+   * with their own webhook-id. Only an endpoint of this tenant; 0 when it has none of that id.
+   */
+  async replay(tenantKey: string, destinationId: string, _selector: ReplaySelector): Promise<number> {
+    const hooks = await this.o.store.webhooks(tenantKey);
+    if (!(await hooks.get(destinationId))) return 0;
+    const dead = (await hooks.deadLetters(destinationId)).slice(0, 10_000);
+    await hooks.revive(destinationId, dead, new Date().toISOString());
+    return dead.length;
   }
 
   /** Runs for one tenant at a time on this host: a call while a run is under way gets one follow-up run. */
