@@ -86,7 +86,10 @@ export const statusPage: Handler = async (ctx) => {
     }
   }
   const replayed = ctx.req.url.searchParams.get("replayed");
-  const notice = replayed !== null && /^\d{1,9}$/.test(replayed) ? `Replay requested: ${replayed} dead letters queued for delivery again.` : undefined;
+  const notice =
+    replayed !== null && /^\d{1,9}$/.test(replayed)
+      ? `Replay requested: ${replayed} dead letter${replayed === "1" ? "" : "s"} queued for delivery again.`
+      : undefined;
   return { status: 200, headers, text: renderStatusPage(await statusFacts(tenant, op, ctx.auth, ctx.baseUrl), notice) };
 };
 
