@@ -27,7 +27,7 @@ export function machineNotes(extra: string[] = []): string {
       .loadavg()
       .map((l) => l.toFixed(1))
       .join(", ")} (anything else running on the box competes for the same cores)`,
-    `- Node ${process.version}; Azurite ${azurite} (Table, in memory, telemetry off${indexed ? ", point lookups indexed by scripts/azurite-indexed-lookups.cjs" : ""}) on loopback; the local host (node:http) in the bench's process`,
+    `- Node ${process.version}; Azurite ${azurite} (Table, in memory, telemetry off${indexed ? ", point lookups and range pages indexed by scripts/azurite-indexed-lookups.cjs" : ""}) on loopback; the local host (node:http) in the bench's process`,
     ...extra.map((e) => `- ${e}`),
   ].join("\n");
 }
