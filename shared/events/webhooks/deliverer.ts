@@ -36,7 +36,12 @@ const MAX_RETRY_AFTER = 24 * H;
 const CONCURRENCY = 8;
 /** Events per batch (the cursor moves once per batch), and batches per run. */
 const BATCH = 50;
-const BATCHES_PER_RUN = 20;
+/**
+ * How long one run keeps delivering new events to an endpoint before it yields (and asks to be woken at
+ * once): long enough that a sweep drains a backlog a lost queue message left, short enough to stay well
+ * inside a Functions invocation.
+ */
+const RUN_BUDGET_MS = 60_000;
 /** Due retries attempted per endpoint per run. */
 const RETRIES_PER_RUN = 100;
 
@@ -241,7 +246,12 @@ export class WebhookDeliverer implements Deliverer {
     let cursor = e.cursor;
     let written = e.cursor;
     const types = e.types ? new Set(e.types) : undefined;
-    for (let batch = 0; batch < BATCHES_PER_RUN && !run.disabled && (!run.paused || probing); batch++) {
+    const budgetEnds = Date.now() + RUN_BUDGET_MS;
+    while (!run.disabled && (!run.paused || probing)) {
+      if (Date.now() > budgetEnds) {
+        later(Date.now()); // more than one run takes: the next one follows at once
+        break;
+      }
       let page;
       try {
         page = await this.readAfter(tenantKey, cursor, probing ? 1 : BATCH, types);
