@@ -138,7 +138,7 @@ export const eventsRead: Scenario = {
       "",
       table(["History", "Where", "Pages", "Median ms", "p95 ms", "Round trips / page"], rows),
       "",
-      `- Target: cost per page constant in the history's size: ${trips.size === 1 && worst <= 1.5 ? "met" : "NOT met"}. Round trips per page: ${[...trips].join(", ")} at every size and position; the ${sizes[sizes.length - 1]?.toLocaleString("en")}-event history's page time over the ${sizes[0]?.toLocaleString("en")}-event one's, at the same position and over the whole read: at most ${worst.toFixed(2)}× (a few ms per page; positions inside one history differ by the machine's noise, not by position).`,
+      `- Target: cost per page constant in the history's size: ${trips.size === 1 && worst <= 1.5 ? "met" : "NOT met"}. Round trips per page: ${[...trips].join(", ")} at every size and position; the ${(sizes[sizes.length - 1] ?? 0).toLocaleString("en")}-event history's page time over the ${(sizes[0] ?? 0).toLocaleString("en")}-event one's, at the same position and over the whole read: at most ${worst.toFixed(2)}× (a few ms per page; positions inside one history differ by the machine's noise, not by position).`,
       "- A page is one range read of the tenant's day partition from the cursor's key (plus 1 read of the outbox when the page reaches the end of the log): an index seek on Table Storage, and on Azurite since its preload reads ranges from the RowKey index (scripts/azurite-indexed-lookups.cjs, §3).",
     ].join("\n");
   },
