@@ -2,10 +2,11 @@
 // replaced atomically so a crash never leaves half a file.
 import { promises as fs } from "node:fs";
 import path from "node:path";
+import { randomBytes } from "node:crypto";
 
 export async function writeFileAtomically(file: string, text: string): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  const tmp = `${file}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`; // unique even for two writes in one millisecond
   await fs.writeFile(tmp, text, { mode: 0o600 });
   await fs.rename(tmp, file);
 }

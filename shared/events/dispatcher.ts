@@ -131,9 +131,10 @@ export class Dispatcher {
     return work;
   }
 
-  /** Stops scheduling and waits for the dispatches under way (a host shutting down). */
+  /** Stops scheduling, ends the long-polls, and waits for the dispatches under way (a host shutting down). */
   async close(): Promise<void> {
     this.closed = true;
+    for (const set of [...this.waiters.values()]) for (const w of [...set]) w();
     while (this.scheduled.size > 0 || this.inFlight.size > 0) await Promise.allSettled([...this.scheduled.values(), ...this.inFlight]);
   }
 
@@ -166,8 +167,9 @@ export class Dispatcher {
     return { replayed };
   }
 
-  /** Resolves when new events are sequenced for the tenant on this host, or after `ms`. */
-  waitForEvents(tenantKey: string, ms: number): Promise<void> {
+  /** Resolves when new events are sequenced for the tenant on this host, or after `ms`: false once the host is closing. */
+  waitForEvents(tenantKey: string, ms: number): Promise<boolean> {
+    if (this.closed) return Promise.resolve(false);
     return new Promise((resolve) => {
       const set = this.waiters.get(tenantKey) ?? new Set<() => void>();
       this.waiters.set(tenantKey, set);
@@ -175,7 +177,7 @@ export class Dispatcher {
         clearTimeout(timer);
         set.delete(done);
         if (set.size === 0) this.waiters.delete(tenantKey);
-        resolve();
+        resolve(!this.closed);
       };
       const timer = setTimeout(done, ms);
       set.add(done);

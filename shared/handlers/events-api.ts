@@ -68,7 +68,7 @@ export const listEvents: Handler = async (ctx) => {
       page = await readEvents(ctx.events.log, key, after, options);
     }
     while (page.events.length === 0 && page.atEnd && Date.now() < deadline) {
-      await ctx.events.waitForEvents(key, Math.min(POLL_MS, deadline - Date.now()));
+      if (!(await ctx.events.waitForEvents(key, Math.min(POLL_MS, deadline - Date.now())))) break; // shutting down: answer what there is
       await ctx.events.sequence(key);
       page = await readEvents(ctx.events.log, key, decodeCursor(page.cursor), options);
     }

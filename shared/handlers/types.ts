@@ -67,8 +67,8 @@ export interface EventsAccess {
   readonly log: EventLog;
   /** Sequences the tenant's committed outbox now (so a reader at the head never waits for a lost nudge). */
   sequence(tenantKey: string): Promise<void>;
-  /** Resolves when this host sequences new events for the tenant, or after `ms`. */
-  waitForEvents(tenantKey: string, ms: number): Promise<void>;
+  /** Resolves when this host sequences new events for the tenant, or after `ms`; false when the host is shutting down. */
+  waitForEvents(tenantKey: string, ms: number): Promise<boolean>;
 }
 
 /** What the admin API and status page read beyond the tenant's directory. */

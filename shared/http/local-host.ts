@@ -64,13 +64,16 @@ export interface LocalHost {
 
 /** Starts the local host on 127.0.0.1 (port 0 = any free port). */
 export function startLocalHost(pipeline: Pipeline, options: { port: number; maxBodyBytes: number; onError(line: string): void }): Promise<LocalHost> {
+  const inFlight = new Set<Promise<void>>();
   const server = http.createServer((req, res) => {
-    serve(pipeline, options.maxBodyBytes, req, res).catch((e: unknown) => {
+    const served = serve(pipeline, options.maxBodyBytes, req, res).catch((e: unknown) => {
       // The pipeline never throws; what fails here is the connection (a stream cut off after its headers).
       options.onError(JSON.stringify({ error: e instanceof Error ? e.stack : String(e) }));
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
     });
+    inFlight.add(served);
+    void served.finally(() => inFlight.delete(served));
   });
   server.keepAliveTimeout = 65_000;
   return new Promise((resolve, reject) => {
@@ -81,11 +84,14 @@ export function startLocalHost(pipeline: Pipeline, options: { port: number; maxB
         server,
         port: actual,
         url: `http://127.0.0.1:${actual}`,
-        close: () =>
-          new Promise<void>((r) => {
+        // Stops accepting, cuts the connections, then waits for the requests still being answered.
+        close: async () => {
+          await new Promise<void>((r) => {
             server.closeAllConnections();
             server.close(() => r());
-          }),
+          });
+          await Promise.allSettled([...inFlight]);
+        },
       });
     });
   });
