@@ -10,7 +10,10 @@ import { type Args, type CommandGroup, CommandLine, type Io, UsageError, flag, t
 
 export type { Io } from "./command-line";
 /** What the commands work on. */
-export type Operator = Pick<Service, "config" | "store" | "userHasher" | "stampKeys">;
+export type Operator = Pick<Service, "config" | "store" | "userHasher" | "stampKeys"> & {
+  /** Where npm start serves, for links when no public base URL is set (PORT, as npm start reads it). */
+  localBaseUrl?: string;
+};
 
 function tenantOf(a: Args): string {
   const tenant = a.need("tenant");
@@ -82,7 +85,7 @@ const GROUPS: CommandGroup<Operator>[] = [
         },
         async run(a, io, cx) {
           const tenant = tenantOf(a);
-          const base = (a.str("base-url") ?? cx.config.publicBaseUrl ?? "http://127.0.0.1:7071").replace(/\/+$/, "");
+          const base = (a.str("base-url") ?? cx.config.publicBaseUrl ?? cx.localBaseUrl ?? "http://127.0.0.1:7071").replace(/\/+$/, "");
           if (!/^https?:\/\/[^/?#]+$/.test(base)) throw new UsageError(`--base-url is scheme and host, e.g. https://scim.contoso.com, got '${base}'.`);
           const { ticket, expiresAt } = await issueTicket(cx.stampKeys, tenant, a.int("minutes") ?? 60);
           io.out(`${base}/operator?ticket=${ticket}`);
