@@ -97,7 +97,8 @@ const consoleLog: Logger = { info: (line) => console.log(line), error: (line) =>
 export function createService(config: Config, options: ServiceOptions = {}): Service {
   const secretClients = options.secretClients ?? defaultSecretClient;
   const log = options.log ?? consoleLog;
-  const store = openStore(config);
+  const telemetry = options.telemetry ?? telemetryFor(config, log);
+  const store = openStore(config, { eventLag: (ms, tenant) => telemetry.eventLag(ms, tenant) });
   const credentials = credentialStore(config, secretClients);
   const keys = signingKeyStore(config, secretClients);
   const auth = createAuthContext({
@@ -112,7 +113,6 @@ export function createService(config: Config, options: ServiceOptions = {}): Ser
   );
   const ignoredAttributes = new IgnoredAttributes();
   const limits = new RequestLimits(config);
-  const telemetry = options.telemetry ?? telemetryFor(config, log);
   const dispatcher = new Dispatcher(store, log);
   const nudger = (options.nudger ?? nudgerFor(config))(dispatcher);
   const secrets = new CachedSecretStore(webhookSecrets(config, secretClients));

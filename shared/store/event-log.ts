@@ -65,6 +65,8 @@ export interface EventLogOptions {
   /** Whole days of history kept (a day's table is dropped once every event in it is older). */
   retentionDays: number;
   now?: () => number;
+  /** Told, per appended entry, how long after its change it got its sequence number (telemetry's event lag). */
+  appended?: (lagMs: number, partitionKey: string) => void;
 }
 
 /** The reader asked for a position whose day has expired: the consumer must start again from a snapshot. */
@@ -203,6 +205,8 @@ export class EventLog {
         if (!current) break; // another appender moved the state on: read again
         await clearOutbox(main, batch, { period: current.period, last: current.last });
         appended += batch.length;
+        const now = this.now();
+        for (const { entry } of batch) this.options.appended?.(Math.max(0, now - Date.parse(entry.at)), partitionKey);
         rest = rest.slice(batch.length);
         if (!current.etag) break; // the service did not say the new ETag: read the state (then the outbox) again
       }

@@ -2,7 +2,7 @@
 // it for its tenant's directory (a fresh round-trip meter per request). The partition comes only from
 // the authenticated credential: nothing in a request can name another partition.
 import type { TableClient } from "@azure/data-tables";
-import { tenantPartition } from "./keys";
+import { tenantOfPartition, tenantPartition } from "./keys";
 import { Partition } from "./partition";
 import { TenantDirectory, tenantDirectory } from "./directory";
 import { AssertionReplayCache } from "./assertion-replays";
@@ -58,7 +58,12 @@ export interface StoreSettings extends TableSettings {
   activityRetentionDays: number;
 }
 
-export function openStore(settings: StoreSettings): Store {
+export interface StoreOptions {
+  /** Told, per sequenced event entry, its lag from commit to sequence number, and its tenant key. */
+  eventLag?: (ms: number, tenantKey: string) => void;
+}
+
+export function openStore(settings: StoreSettings, options: StoreOptions = {}): Store {
   let client: TableClient | undefined;
   let ready: (() => Promise<void>) | undefined;
   let service: ReturnType<typeof createTableServiceClient> | undefined;
@@ -81,6 +86,7 @@ export function openStore(settings: StoreSettings): Store {
       service: () => (service ??= createTableServiceClient(settings)),
       main: async (partitionKey) => new Partition(await table(), partitionKey),
       retentionDays: settings.eventRetentionDays,
+      ...(options.eventLag ? { appended: (ms: number, pk: string) => options.eventLag?.(ms, tenantOfPartition(pk)) } : {}),
     }),
     activity: new ActivityLog({
       tablePrefix: settings.tableName,

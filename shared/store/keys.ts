@@ -25,6 +25,11 @@ export function tenantPartition(tenant: string): string {
   return "t:" + encodeKeyPart(tenant);
 }
 
+/** The tenant key of a tenant partition (keys over 400 characters, kept as a digest, stay the digest). */
+export function tenantOfPartition(partitionKey: string): string {
+  return partitionKey.slice(2).replace(/%([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
 /** Case-insensitive index values (userName, displayName) are keyed on their NFC lower-case form. */
 export const foldCase = (value: string) => value.normalize("NFC").toLowerCase();
 

@@ -48,6 +48,7 @@ export function azureMonitorTelemetry(settings: AzureMonitorSettings, onError: (
     request: (record) => telemetry().request(record),
     storageCall: (call) => telemetry().storageCall(call),
     delivery: (record) => telemetry().delivery(record),
+    eventLag: (ms, tenant) => telemetry().eventLag(ms, tenant),
     shutdown: () => started?.shutdown() ?? Promise.resolve(),
   };
 }

@@ -54,7 +54,8 @@ export interface Telemetry {
   storageCall(call: StorageCallRecord): void;
   /** One delivery attempt of an event (scim.events.deliveries; failures also scim.events.delivery_failures). */
   delivery(record: DeliveryRecord): void;
-  // Event lag (eventLag(ms) → scim.events.lag) is recorded here once the dispatcher measures it.
+  /** Event lag: from a change's commit to its event's place in the log (scim.events.lag), per sequenced entry. */
+  eventLag(ms: number, tenant: string): void;
   /** Exports what is buffered and stops (a host shutting down). */
   shutdown(): Promise<void>;
 }
@@ -64,5 +65,6 @@ export const noTelemetry: Telemetry = {
   request: () => undefined,
   storageCall: () => undefined,
   delivery: () => undefined,
+  eventLag: () => undefined,
   shutdown: () => Promise.resolve(),
 };

@@ -25,7 +25,7 @@ export const METRICS = {
   deliveries: "scim.events.deliveries",
   deliveryFailures: "scim.events.delivery_failures",
   deliveryDuration: "scim.events.delivery.duration",
-  // Events: "scim.events.lag" is recorded here once the dispatcher measures it.
+  eventLag: "scim.events.lag",
 } as const;
 
 export function openTelemetry(providers: OpenTelemetryProviders): Telemetry {
@@ -49,6 +49,10 @@ export function openTelemetry(providers: OpenTelemetryProviders): Telemetry {
   });
   const deliveries = meter.createCounter(METRICS.deliveries, { description: "Event delivery attempts, by deliverer, outcome and status class." });
   const deliveryFailures = meter.createCounter(METRICS.deliveryFailures, { description: "Event delivery attempts that failed, by deliverer and reason." });
+  const eventLag = meter.createHistogram(METRICS.eventLag, {
+    description: "Time from a change's commit to its event's sequence number in the tenant's log, per sequenced entry.",
+    unit: "ms",
+  });
   const deliveryDuration = meter.createHistogram(METRICS.deliveryDuration, {
     description: "Time of one delivery attempt (connect to answer), by deliverer and outcome.",
     unit: "ms",
@@ -99,6 +103,9 @@ export function openTelemetry(providers: OpenTelemetryProviders): Telemetry {
       deliveries.add(1, by);
       deliveryDuration.record(d.ms, by);
       if (d.outcome !== "delivered") deliveryFailures.add(1, by);
+    },
+    eventLag(ms: number, tenant: string) {
+      eventLag.record(ms, { "scim.tenant": tenant });
     },
     shutdown: () => providers.shutdown?.() ?? Promise.resolve(),
   };

@@ -19,6 +19,7 @@ import { type Attributes, SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { DataPointType, MeterProvider, MetricReader } from "@opentelemetry/sdk-metrics";
 import { METRICS, openTelemetry } from "../../shared/telemetry/open-telemetry";
+import { tenantPartition } from "../../shared/store";
 import { type Reply, type ScimClient, type TestHost, startTestHost } from "../support/scim-client";
 import { entraUser, expectStatus, filterQuery, patchOp, unique } from "../support/builders";
 import { newOAuthTenant } from "../support/oauth";
@@ -189,6 +190,16 @@ describe("through the composition root, with in-memory exporters", () => {
     expect(spanOf(r, refused).attributes["scim.policy.rejection"]).toBe("required");
     const mine = pointsOf(await r.points(), METRICS.policyRejections).filter((p) => p.attributes["scim.tenant"] === scim.tenant);
     expect(mine).toEqual([{ attributes: { "scim.route": "createUser", "scim.tenant": scim.tenant, "scim.policy.reason": "required" }, count: 1 }]);
+  });
+
+  test("every sequenced change records its event lag, by tenant", async () => {
+    const scim = await r.t.newTenant();
+    for (let i = 0; i < 3; i++) expectStatus(await scim.post("/Users", entraUser()), 201);
+    // Chained after any in-process run under way, so every entry is appended when it resolves.
+    await r.t.service.store.events.sequence(tenantPartition(scim.tenant));
+    const lag = pointsOf(await r.points(), METRICS.eventLag).filter((p) => p.attributes["scim.tenant"] === scim.tenant);
+    expect(lag).toHaveLength(1);
+    expect(lag[0]?.count).toBe(3);
   });
 
   test("no attribute value, header, secret or token appears in any span or metric", async () => {
