@@ -23,6 +23,7 @@ import { type RequestLimits, clientFromForwardedFor } from "./limits";
 import type { PolicyCache } from "./policies";
 import type { Telemetry } from "../telemetry";
 import type { Nudger } from "../events/dispatcher";
+import type { RequestOutcome } from "../activity/recorder";
 import type { TokenScope } from "../auth/records";
 import { type Route, routeMatcher } from "./routes";
 import { type WireResponse, toWire } from "./wire";
@@ -60,26 +61,7 @@ export interface PipelineDependencies {
 }
 
 /** A finished request as the observer hears of it: names, ids and codes; `body` only to hash a userName, never kept. */
-export interface FinishedRequest {
-  requestId: string;
-  route: string;
-  routeTemplate?: string;
-  method: string;
-  status: number;
-  scimType?: string;
-  tenant?: string;
-  /** Refused before the tenant was known (401, 403, 413, 429): the credential id the token names (unverified). */
-  claimedCredential?: string;
-  resourceId?: string;
-  ignored: readonly string[];
-  rejected?: "required";
-  requiredPaths?: readonly string[];
-  /** What the handler or the pipeline threw, if anything. */
-  error?: unknown;
-  body?: string;
-  startedAt: number;
-  endedAt: number;
-}
+export type FinishedRequest = RequestOutcome;
 
 export interface RequestObserver {
   finished(request: FinishedRequest): void;

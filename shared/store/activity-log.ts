@@ -10,11 +10,11 @@
 // In the tenant's main partition, Q:activity holds the activity deliverer's state (its position in the
 // event log and the object counts it keeps), replaced under its ETag.
 import type { TableClient, TableServiceClient, TransactionAction } from "@azure/data-tables";
-import { StoreError, fromTableError } from "./errors";
+import { StoreError } from "./errors";
 import { ROW, rangeEnd, tenantPartition } from "./keys";
 import { MAX_BATCH, Partition, type ReadRow, chunk } from "./partition";
 import { GROUP_KIND, USER_KIND, fromRow } from "./rows";
-import { periodOf } from "./event-log";
+import { DayTables, periodOf } from "./day-tables";
 
 /** One line of a tenant's activity. Names, ids, codes and hashes only. */
 export interface ActivityEntry {
@@ -127,42 +127,24 @@ const inverted = (ms: number) => String(MAX_MS - ms).padStart(13, "0");
 const DAY_MS = 86_400_000;
 
 export class ActivityLog {
-  private readonly clients = new Map<string, TableClient>();
-  private readonly existing = new Map<string, Promise<void>>();
   private readonly now: () => number;
+  private readonly days: DayTables;
 
   constructor(private readonly options: ActivityLogOptions) {
     this.now = options.now ?? Date.now;
+    this.days = new DayTables({ ...options, prefix: `${options.tablePrefix}ac`, now: this.now });
   }
 
   tableOf(period: string): string {
-    return `${this.options.tablePrefix}ac${period}`;
+    return this.days.tableOf(period);
   }
 
   private day(period: string, tenant: string): Partition {
-    const name = this.tableOf(period);
-    let c = this.clients.get(name);
-    if (!c) {
-      c = this.options.client(name);
-      this.clients.set(name, c);
-    }
-    return new Partition(c, tenantPartition(tenant));
+    return this.days.partition(period, tenantPartition(tenant));
   }
 
-  private async ensureTable(period: string): Promise<void> {
-    const name = this.tableOf(period);
-    let ready = this.existing.get(name);
-    if (!ready) {
-      ready = this.options
-        .client(name)
-        .createTable()
-        .catch((e: unknown) => {
-          this.existing.delete(name);
-          throw fromTableError(e);
-        });
-      this.existing.set(name, ready);
-    }
-    await ready;
+  private ensureTable(period: string): Promise<void> {
+    return this.days.ensure(period);
   }
 
   /**
@@ -293,37 +275,19 @@ export class ActivityLog {
     return { usersActive, usersDisabled, groups: await count(GROUP_KIND.row), memberships };
   }
 
-  /** The retained days that have a table, oldest first (1 round trip). */
-  async periods(): Promise<string[]> {
-    const prefix = `${this.options.tablePrefix}ac`;
-    const out: string[] = [];
-    for await (const t of this.options.service().listTables({ queryOptions: { filter: `TableName ge '${prefix}' and TableName lt '${prefix}~'` } })) {
-      const period = (t.name ?? "").slice(prefix.length);
-      if (/^\d{8}$/.test(period)) out.push(period);
-    }
-    return out.sort();
+  /** The days that have a table, oldest first (1 round trip). */
+  periods(): Promise<string[]> {
+    return this.days.periods();
   }
 
   /** The oldest day kept: today minus the retention. */
   oldestRetained(): string {
-    return periodOf(Date.parse(isoDay(periodOf(this.now()))) - this.options.retentionDays * DAY_MS);
+    return this.days.oldestRetained();
   }
 
   /** Drops the day tables past retention (1 round trip to list, 1 per table dropped); returns the days dropped. */
-  async prune(): Promise<string[]> {
-    const oldest = this.oldestRetained();
-    const dropped: string[] = [];
-    for (const period of await this.periods()) {
-      if (period >= oldest) break;
-      try {
-        await this.options.service().deleteTable(this.tableOf(period));
-      } catch (e) {
-        if (fromTableError(e).code !== "not-found") throw fromTableError(e);
-      }
-      this.existing.delete(this.tableOf(period));
-      dropped.push(period);
-    }
-    return dropped;
+  prune(): Promise<string[]> {
+    return this.days.prune();
   }
 }
 

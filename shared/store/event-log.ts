@@ -28,7 +28,9 @@ import { StoreError } from "./errors";
 import { ROW, rangeEnd } from "./keys";
 import { Partition, type ReadRow } from "./partition";
 import { outboxEntryOf, textOf, withText } from "./rows";
-import { fromTableError } from "./errors";
+import { DayTables, periodOf } from "./day-tables";
+
+export { periodOf } from "./day-tables";
 
 /** A position in a tenant's log: the day whose partition holds the next entry, and the last number read. */
 export interface LogPosition {
@@ -90,15 +92,6 @@ const OUTBOX_READ = 2000;
 const pad = (n: number) => String(n).padStart(12, "0");
 const logKey = (end: number) => LOG + pad(end);
 
-/** The UTC day of a moment: the period (and table) its appended entries go to. */
-export const periodOf = (ms: number) => new Date(ms).toISOString().slice(0, 10).replace(/-/g, "");
-
-/** The day `days` before a period. */
-function periodMinus(period: string, days: number): string {
-  const ms = Date.UTC(Number(period.slice(0, 4)), Number(period.slice(4, 6)) - 1, Number(period.slice(6, 8)));
-  return periodOf(ms - days * 86_400_000);
-}
-
 interface State {
   period: string;
   last: number;
@@ -110,48 +103,27 @@ interface State {
 
 /** Opens the tables of the log; `client(name)` builds a TableClient for a table of the same account. */
 export class EventLog {
-  private readonly clients = new Map<string, TableClient>();
-  private readonly existing = new Map<string, Promise<void>>();
   private readonly slots = new Map<string, { run: Promise<number>; again?: Promise<number> }>();
   private readonly main: (partitionKey: string) => Promise<Partition>;
   private readonly now: () => number;
+  private readonly days: DayTables;
 
   constructor(private readonly options: EventLogOptions) {
     this.main = options.main;
     this.now = options.now ?? Date.now;
+    this.days = new DayTables({ ...options, prefix: `${options.tablePrefix}ev`, now: this.now });
   }
 
   tableOf(period: string): string {
-    return `${this.options.tablePrefix}ev${period}`;
+    return this.days.tableOf(period);
   }
 
-  private tableClient(period: string): TableClient {
-    const name = this.tableOf(period);
-    let c = this.clients.get(name);
-    if (!c) {
-      c = this.options.client(name);
-      this.clients.set(name, c);
-    }
-    return c;
-  }
-
-  private async ensureTable(period: string): Promise<void> {
-    const name = this.tableOf(period);
-    let ready = this.existing.get(name);
-    if (!ready) {
-      ready = this.tableClient(period)
-        .createTable()
-        .catch((e: unknown) => {
-          this.existing.delete(name);
-          throw fromTableError(e);
-        });
-      this.existing.set(name, ready);
-    }
-    await ready;
+  private ensureTable(period: string): Promise<void> {
+    return this.days.ensure(period);
   }
 
   private day(period: string, partitionKey: string): Partition {
-    return new Partition(this.tableClient(period), partitionKey);
+    return this.days.partition(period, partitionKey);
   }
 
   /**
@@ -386,38 +358,18 @@ export class EventLog {
   }
 
   /** The retained days that have a table, oldest first (1 round trip). */
-  async periods(): Promise<string[]> {
-    const prefix = `${this.options.tablePrefix}ev`;
-    const out: string[] = [];
-    const service = this.options.service();
-    for await (const t of service.listTables({ queryOptions: { filter: `TableName ge '${prefix}' and TableName lt '${prefix}~'` } })) {
-      const name = t.name ?? "";
-      const period = name.slice(prefix.length);
-      if (/^\d{8}$/.test(period)) out.push(period);
-    }
-    return out.sort();
+  periods(): Promise<string[]> {
+    return this.days.periods();
   }
 
   /** The oldest day still served: today minus the retention. */
   oldestRetained(): string {
-    return periodMinus(periodOf(this.now()), this.options.retentionDays);
+    return this.days.oldestRetained();
   }
 
   /** Drops the day tables past retention (1 round trip to list, 1 per table dropped). Returns the days dropped. */
-  async prune(): Promise<string[]> {
-    const oldest = this.oldestRetained();
-    const dropped: string[] = [];
-    for (const period of await this.periods()) {
-      if (period >= oldest) break;
-      try {
-        await this.options.service().deleteTable(this.tableOf(period));
-      } catch (e) {
-        if (fromTableError(e).code !== "not-found") throw fromTableError(e);
-      }
-      this.existing.delete(this.tableOf(period));
-      dropped.push(period);
-    }
-    return dropped;
+  prune(): Promise<string[]> {
+    return this.days.prune();
   }
 
   /** Outbox entries committed but not yet sequenced, and the oldest one's time (the delivery backlog's start). */
