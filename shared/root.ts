@@ -123,8 +123,19 @@ export function createService(config: Config, options: ServiceOptions = {}): Ser
     log,
     ...options.webhooks,
     ...(config.publicBaseUrl ? { baseUrl: `${config.publicBaseUrl}/scim/v2` } : {}),
-    // In-process, a retry coming due wakes this host's dispatcher; elsewhere the sweeper picks it up.
+    // A retry coming due wakes the dispatcher: this host's timer in-process, a delayed queue message on
+    // Azure (queue); with dispatch off, the sweeper picks it up.
     ...(config.eventDispatch === "in-process" ? { wake: wakeTimers(dispatcher) } : {}),
+    ...(config.eventDispatch === "queue" && nudger.nudgeLater
+      ? {
+          wake: (tenantKey: string, ms: number) =>
+            void nudger
+              .nudgeLater?.(tenantKey, ms)
+              .catch((e: unknown) =>
+                log.error(JSON.stringify({ event: "events.nudge-failed", tenant: tenantKey, reason: e instanceof Error ? e.message : String(e) })),
+              ),
+        }
+      : {}),
   });
   dispatcher.use(deliverer);
   const webhooks = new Webhooks(store, secrets, deliverer, nudger);

@@ -11,6 +11,8 @@ import { tenantPartition } from "../store";
 /** Hands a tenant's "something committed" to whoever dispatches (in-process or a queue). */
 export interface Nudger {
   nudge(tenantKey: string): Promise<void>;
+  /** A nudge that arrives `ms` from now (a webhook retry coming due); transports that cannot delay leave it to the sweeper. */
+  nudgeLater?(tenantKey: string, ms: number): Promise<void>;
 }
 
 /** Something that delivers a tenant's sequenced events somewhere (webhooks, Event Grid, the activity log). */

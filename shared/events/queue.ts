@@ -55,6 +55,9 @@ function storageQueue(): typeof StorageQueue {
   return require("@azure/storage-queue") as typeof StorageQueue;
 }
 
+/** Storage Queue's longest visibility timeout (7 days); a retry due later waits for a sweep. */
+const MAX_DELAY_SECONDS = 7 * 24 * 3600;
+
 /** Two quick retries, as for the table: the nudge has 2 s (the pipeline's bound) and the sweeper behind it. */
 const RETRY = { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 1000 };
 
@@ -90,9 +93,12 @@ export function storageQueueNudger(settings: QueueSettings): Nudger {
     await ready;
     return client;
   };
-  const send = async (tenantKey: string) => {
-    await (await queue()).sendMessage(encodeNudge(tenantKey));
+  const send = async (tenantKey: string, delayMs = 0) => {
+    const visibilityTimeout = Math.min(MAX_DELAY_SECONDS, Math.ceil(delayMs / 1000));
+    await (await queue()).sendMessage(encodeNudge(tenantKey), visibilityTimeout > 0 ? { visibilityTimeout } : {});
   };
+  // Delayed nudges already sent, per tenant: the time each arrives (a later or equal one is not sent again).
+  const later = new Map<string, number[]>();
   const current = new Map<string, Promise<void>>();
   const next = new Map<string, Promise<void>>();
   const start = (tenantKey: string): Promise<void> => {
@@ -103,6 +109,17 @@ export function storageQueueNudger(settings: QueueSettings): Nudger {
     return run;
   };
   return {
+    async nudgeLater(tenantKey, ms) {
+      const at = Date.now() + ms;
+      const pending = (later.get(tenantKey) ?? []).filter((t) => t > Date.now());
+      // One message covers every retry due from its arrival on: skip when one arrives at most 1 s after this one would.
+      if (pending.some((t) => t <= at + 1000 && t >= Date.now())) {
+        later.set(tenantKey, pending);
+        return;
+      }
+      await send(tenantKey, ms);
+      later.set(tenantKey, [...pending, at].slice(-20));
+    },
     nudge(tenantKey) {
       const queued = next.get(tenantKey);
       if (queued) return queued;

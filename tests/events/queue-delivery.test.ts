@@ -189,3 +189,48 @@ test("npm start's sweeper runs the same sweep on an interval until stopped", asy
     await host.close();
   }
 });
+
+test("a webhook retry coming due is a delayed nudge: the queue holds it invisible until then, and its dispatch delivers the retry", async () => {
+  const { startReceiver } = await import("../support/webhook-receiver");
+  const delayedQueue = `scim-events-${randomUUID().slice(0, 8)}`;
+  const host = await startTestHost(
+    { SCIM_STORAGE_CONNECTION_STRING: connectionString, SCIM_EVENT_DISPATCH: "queue", SCIM_EVENT_QUEUE: delayedQueue },
+    { webhooks: { schedule: [0, 2000] } }, // the retry 2 s after the first attempt
+  );
+  const q = new QueueClient(connectionString, delayedQueue);
+  await q.createIfNotExists();
+  const receiver = await startReceiver();
+  receiver.answer = (_, n) => ({ status: n === 0 ? 500 : 200 });
+  try {
+    const scim = await host.newTenant();
+    await host.service.webhooks.add({ tenant: scim.tenant, url: receiver.url, allowPrivateNetwork: true });
+    expect((await scim.post("/Users", entraUser())).status).toBe(201);
+    /** The Functions host's part for this queue: every visible message to the trigger's handler. */
+    const trigger = async () => {
+      let handled = 0;
+      const { receivedMessageItems: items } = await q.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 30 });
+      for (const m of items) {
+        await host.service.eventJobs.onNudge(JSON.parse(Buffer.from(m.messageText, "base64").toString("utf8")));
+        await q.deleteMessage(m.messageId, m.popReceipt);
+        handled++;
+      }
+      return handled;
+    };
+    expect(await trigger()).toBe(1); // the write's nudge: sequenced, first attempt refused (500)
+    expect(receiver.received).toHaveLength(1);
+    // The retry's nudge is in the queue but not visible yet.
+    expect((await q.getProperties()).approximateMessagesCount).toBe(1);
+    expect((await q.peekMessages()).peekedMessageItems).toHaveLength(0);
+    let handled = 0;
+    for (let i = 0; i < 60 && handled === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      handled = await trigger();
+    }
+    expect(handled).toBe(1);
+    expect(receiver.received).toHaveLength(2);
+    expect(receiver.received[1]?.headers["webhook-id"]).toBe(receiver.received[0]?.headers["webhook-id"]);
+  } finally {
+    await host.close();
+    await receiver.close();
+  }
+});
