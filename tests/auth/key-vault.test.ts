@@ -127,3 +127,25 @@ test("a vault that cannot answer makes authentication 503 with Retry-After, neve
     kv.outage(undefined);
   }
 });
+
+test("webhook signing secrets live in Key Vault (webhook-<endpoint id>, '_' as '-'), sign the deliveries, and are emptied and disabled on removal", async () => {
+  const { Webhook } = await import("standardwebhooks");
+  const { startReceiver } = await import("../support/webhook-receiver");
+  const { entraUser } = await import("../support/scim-client");
+  const receiver = await startReceiver();
+  try {
+    const scim = await t.newTenant();
+    const { endpoint, secret } = await t.service.webhooks.add({ tenant: scim.tenant, url: receiver.url, allowPrivateNetwork: true });
+    const stored = kv.value(`webhook-${endpoint.id.replace(/_/g, "-")}`);
+    expect(stored).toContain(secret);
+    expect((await scim.post("/Users", entraUser())).status).toBe(201);
+    await t.service.dispatcher.run(scim.tenant);
+    expect(receiver.received).toHaveLength(1);
+    const got = receiver.received[0];
+    expect(new Webhook(secret).verify(got?.body ?? "", got?.headers ?? {})).toMatchObject({ type: "user.created" });
+    expect(await t.service.webhooks.remove(endpoint.id)).toBe(true);
+    expect(kv.value(`webhook-${endpoint.id.replace(/_/g, "-")}`)).not.toContain(secret);
+  } finally {
+    await receiver.close();
+  }
+});
