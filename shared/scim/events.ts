@@ -147,7 +147,7 @@ export function eventResource(resourceType: "User" | "Group", stored: StoredReso
 
 /**
  * The event a user's replace records: deactivated / reactivated when `active` flipped, updated when
- * anything else changed, none when nothing did (a no-op PATCH still renews the version, but is no change).
+ * anything else changed, none when nothing did (the store then writes nothing).
  */
 export function userUpdateType(before: ScimObject, after: ScimObject): { type: ResourceEventType; changed: string[] } | undefined {
   const changed = changedAttributes(before, after);
@@ -167,7 +167,6 @@ export function changedAttributes(before: ScimObject, after: ScimObject): string
   const out: string[] = [];
   const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
   for (const key of [...keys].sort()) {
-    if (key === "schemas") continue;
     const a = before[key];
     const b = after[key];
     if (sameValue(a, b)) continue;

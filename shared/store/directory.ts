@@ -177,6 +177,9 @@ abstract class Resources {
       reread = undefined;
       if (!current) return undefined;
       const doc = change(current);
+      // Nothing changes (a PATCH setting what is already there; Entra sending a request again whose first
+      // attempt committed): no write, no new version, no event — the resource answers as it is.
+      if (extra.pairs.length === 0 && changedAttributes(current.doc, doc).length === 0) return current;
       const next = nextRevision(current, doc);
       const own = this.rows.replace(this.kind, current, next);
       try {
@@ -206,7 +209,7 @@ abstract class Resources {
     return { type, resourceType: this.kind.name, resource: { id, doc, created, lastModified, version }, ...(changed ? { changed } : {}) };
   }
 
-  /** What a replace records: nothing when the document is the same (a no-op PATCH renews only the version). */
+  /** What a replace records (one change: deactivated, reactivated or updated; none when only members change). */
   private updateChanges(current: StoredEntity, next: StoredResource): ResourceChange[] {
     if (this.kind.name === "User") {
       const kind = userUpdateType(current.doc, next.doc);
