@@ -149,8 +149,8 @@ export function createService(config: Config, options: ServiceOptions = {}): Ser
       }),
     );
   const jobs = eventJobs(dispatcher, async () => (await credentials.listSummaries()).map((c) => c.tenant), log);
-  const keys2 = stampKeys(config, secretClients);
-  const hasher = userHasher(() => keys2.key("activity-user-hash"));
+  const stamp = stampKeys(config, secretClients);
+  const hasher = userHasher(() => stamp.key("activity-user-hash"));
   const instance = randomUUID();
   const activity = new ActivityRecorder({
     log: store.activity,
@@ -166,7 +166,7 @@ export function createService(config: Config, options: ServiceOptions = {}): Ser
     delivery: (tenantKey) => dispatcher.status(tenantKey),
     replay: (tenantKey, deliverer, destinationId) => dispatcher.replay(tenantKey, deliverer, destinationId),
     hashUserName: (userName) => hasher.hash(userName),
-    checkTicket: (ticket) => checkTicket(keys2, ticket),
+    checkTicket: (ticket) => checkTicket(stamp, ticket),
     version,
   };
   const pipeline = createPipeline({
@@ -205,7 +205,7 @@ export function createService(config: Config, options: ServiceOptions = {}): Ser
     nudger,
     webhooks,
     eventJobs: jobs,
-    stampKeys: keys2,
+    stampKeys: stamp,
     userHasher: hasher,
     activity,
     operator,

@@ -124,19 +124,11 @@ async function handle(deps: PipelineDependencies, incoming: IncomingRequest, log
       throw ScimError.payloadTooLarge(`The request body is larger than ${deps.maxBodyBytes} bytes.`);
     }
     // "optional": discovery answers anonymously with the base schemas, and for an authenticated tenant with its own.
-    const required = found.route.auth;
-    const authenticate =
-      required === "scim" || required === "events" || required === "admin" || (required === "optional" && req.header("authorization") !== null);
-    const principal =
-      required === "status"
-        ? await statusPrincipal(req, deps)
-        : authenticate
-          ? await authenticateBearer(req, deps.auth, required === "optional" ? "scim" : required)
-          : undefined;
+    const scope = scopeOf(found.route.auth, req.header("authorization") !== null);
+    const principal = found.route.auth === "status" ? await statusPrincipal(req, deps) : scope ? await authenticateBearer(req, deps.auth, scope) : undefined;
     limited = true;
     const refused = principal ? await deps.limits.credential(principal.credentialId) : deps.limits.anonymous(sourceIp);
     if (refused) throw refused;
-    const scope = required === "optional" ? "scim" : required === "status" ? "admin" : required;
     if (principal && principal.scope !== scope) throw ScimError.forbidden(SCOPE_REFUSAL[principal.scope]);
     if (principal) {
       const key = principal.tenant;
@@ -239,6 +231,13 @@ async function handle(deps: PipelineDependencies, incoming: IncomingRequest, log
     endedAt: ended,
   });
   return toWire(response, headers);
+}
+
+/** The credential scope a route needs; undefined when it takes no credential (or an optional one was not sent). */
+function scopeOf(auth: Route["auth"], sentCredential: boolean): TokenScope | undefined {
+  if (auth === "none" || (auth === "optional" && !sentCredential)) return undefined;
+  if (auth === "optional") return "scim";
+  return auth === "status" ? "admin" : auth;
 }
 
 const scimTypeOf = (body: unknown): { scimType?: string } => {

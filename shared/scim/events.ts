@@ -149,8 +149,11 @@ export function eventResource(resourceType: "User" | "Group", stored: StoredReso
  * The event a user's replace records: deactivated / reactivated when `active` flipped, updated when
  * anything else changed, none when nothing did (the store then writes nothing).
  */
-export function userUpdateType(before: ScimObject, after: ScimObject): { type: ResourceEventType; changed: string[] } | undefined {
-  const changed = changedAttributes(before, after);
+export function userUpdateType(
+  before: ScimObject,
+  after: ScimObject,
+  changed = changedAttributes(before, after),
+): { type: ResourceEventType; changed: string[] } | undefined {
   if (changed.length === 0) return undefined;
   const was = before.active !== false;
   const is = after.active !== false;

@@ -179,7 +179,8 @@ abstract class Resources {
       const doc = change(current);
       // Nothing changes (a PATCH setting what is already there; Entra sending a request again whose first
       // attempt committed): no write, no new version, no event — the resource answers as it is.
-      if (extra.pairs.length === 0 && changedAttributes(current.doc, doc).length === 0) return current;
+      const changed = changedAttributes(current.doc, doc);
+      if (extra.pairs.length === 0 && changed.length === 0) return current;
       const next = nextRevision(current, doc);
       const own = this.rows.replace(this.kind, current, next);
       try {
@@ -187,7 +188,7 @@ abstract class Resources {
           ...extra,
           own,
           ownAt: "first",
-          changes: this.updateChanges(current, next),
+          changes: this.updateChanges(current, next, changed),
           committed: async (e) => {
             if (e.code !== "precondition-failed") return false;
             reread = await this.get(id);
@@ -210,12 +211,11 @@ abstract class Resources {
   }
 
   /** What a replace records (one change: deactivated, reactivated or updated; none when only members change). */
-  private updateChanges(current: StoredEntity, next: StoredResource): ResourceChange[] {
+  private updateChanges(current: StoredEntity, next: StoredResource, changed: string[]): ResourceChange[] {
     if (this.kind.name === "User") {
-      const kind = userUpdateType(current.doc, next.doc);
+      const kind = userUpdateType(current.doc, next.doc, changed);
       return kind ? [this.change(kind.type, next, kind.changed)] : [];
     }
-    const changed = changedAttributes(current.doc, next.doc);
     return changed.length > 0 ? [this.change("group.updated", next, changed)] : [];
   }
 

@@ -152,7 +152,7 @@ export class EventLog {
     const main = await this.main(partitionKey);
     let appended = 0;
     // Nothing committed, nothing to do (and no state row made for a tenant that has no events).
-    if ((await readOutbox(main)).length === 0) return appended;
+    if (!(await hasOutbox(main))) return appended;
     for (let pass = 0; pass < 50; pass++) {
       // The state first, then the outbox: whatever another sequencer appends after our state read fails
       // our append's ETag condition. Read the other way round, an outbox read older than the state could
@@ -222,12 +222,7 @@ export class EventLog {
         await upsertPointer(main, today, created.last);
         return created;
       }
-      let period = String(pointer.period);
-      let state = await this.readState(period, partitionKey);
-      for (let follow = 0; state?.closed && state.next && follow < 40; follow++) {
-        period = state.next;
-        state = await this.readState(period, partitionKey);
-      }
+      const state = await this.currentState(String(pointer.period), partitionKey);
       if (!state) {
         // The current day's table expired while the tenant was idle: continue the numbering today.
         await this.ensureTable(today);
@@ -272,6 +267,13 @@ export class EventLog {
     return state;
   }
 
+  /** The state row of the day the pointer names, following closed days on to the open one (1 read per day). */
+  private async currentState(period: string, partitionKey: string): Promise<State | undefined> {
+    let state = await this.readState(period, partitionKey);
+    for (let follow = 0; state?.closed && state.next && follow < 40; follow++) state = await this.readState(state.next, partitionKey);
+    return state;
+  }
+
   private async readState(period: string, partitionKey: string): Promise<State | undefined> {
     let row: ReadRow | undefined;
     try {
@@ -296,13 +298,8 @@ export class EventLog {
     const main = await this.main(partitionKey);
     const pointer = await main.pointRead(POINTER);
     if (!pointer) return { period: periodOf(this.now()), seq: 0 };
-    let period = String(pointer.period);
-    let state = await this.readState(period, partitionKey);
-    for (let follow = 0; state?.closed && state.next && follow < 40; follow++) {
-      period = state.next;
-      state = await this.readState(period, partitionKey);
-    }
-    return { period, seq: state ? state.last : Number(pointer.last ?? 0) };
+    const state = await this.currentState(String(pointer.period), partitionKey);
+    return state ? { period: state.period, seq: state.last } : { period: String(pointer.period), seq: Number(pointer.last ?? 0) };
   }
 
   /** The oldest retained position of a tenant's log (reading from the beginning). */
@@ -384,6 +381,12 @@ interface OutboxRow {
   key: string;
   entry: OutboxEntry;
   size: number;
+}
+
+/** 1 round trip, keys only: whether the outbox holds anything (an idle tenant's whole sequencing pass). */
+async function hasOutbox(main: Partition): Promise<boolean> {
+  for await (const _row of main.range(ROW.outbox, rangeEnd(ROW.outbox), ["RowKey"], 1)) return true;
+  return false;
 }
 
 /** ⌈n/1000⌉ round trips: the outbox, in commit order (the service's commit timestamp, then key). */

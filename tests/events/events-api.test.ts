@@ -1,24 +1,12 @@
 // The Events API as the vendor's app sees it: what each SCIM write records, in order.
-import { type ScimClient, type TestHost, entraUser, patchOp, startTestHost } from "../support/scim-client";
+import { type TestHost, entraUser, patchOp, startTestHost } from "../support/scim-client";
+import { readAllEvents } from "../support/events";
 
 let t: TestHost;
 beforeAll(async () => {
   t = await startTestHost();
 });
 afterAll(() => t.close());
-
-async function allEvents(api: ScimClient, after?: string): Promise<{ events: any[]; cursor: string }> {
-  const events: any[] = [];
-  let cursor = after;
-  for (let i = 0; i < 100; i++) {
-    const r = await api.get(`/events?limit=1000${cursor ? `&after=${cursor}` : ""}`);
-    expect(r.status).toBe(200);
-    events.push(...r.body.data);
-    cursor = r.body.cursor;
-    if (!r.body.hasMore) break;
-  }
-  return { events, cursor: cursor ?? "" };
-}
 
 test("a user's life as events: created, updated with the changed names, deactivated, reactivated, deleted", async () => {
   const scim = await t.newTenant();
@@ -30,7 +18,7 @@ test("a user's life as events: created, updated with the changed names, deactiva
   await scim.patch(`/Users/${id}`, patchOp({ op: "replace", path: "active", value: false })); // no-op
   await scim.patch(`/Users/${id}`, patchOp({ op: "replace", path: "active", value: true }));
   await scim.delete(`/Users/${id}`);
-  const { events } = await allEvents(api);
+  const { events } = await readAllEvents(api);
   expect(events.map((e) => e.type)).toEqual(["user.created", "user.updated", "user.deactivated", "user.reactivated", "user.deleted"]);
   expect(events.map((e) => e.sequence)).toEqual([1, 2, 3, 4, 5]);
   expect(events[1].data.changed).toEqual(["displayName"]);
@@ -49,10 +37,10 @@ test("group members added in chunks are one event each; adding an existing membe
     members: users.slice(0, 55).map((value) => ({ value })),
   });
   expect(g.status).toBe(201);
-  const before = (await allEvents(api)).cursor;
+  const before = (await readAllEvents(api)).cursor;
   const again = await scim.patch(`/Groups/${g.body.id}`, patchOp({ op: "add", path: "members", value: users.slice(50).map((value) => ({ value })) }));
   expect(again.status).toBe(204);
-  const { events } = await allEvents(api, before);
+  const { events } = await readAllEvents(api, before);
   expect(events.map((e) => [e.type, e.data.member.value])).toEqual(users.slice(55).map((u) => ["group.member_added", u]));
 });
 
@@ -81,10 +69,10 @@ test("deleting a user records its removal from each group, then user.deleted; de
     });
     groups.push(g.body.id);
   }
-  const before = (await allEvents(api)).cursor;
+  const before = (await readAllEvents(api)).cursor;
   expect((await scim.delete(`/Users/${user}`)).status).toBe(204);
   expect((await scim.delete(`/Groups/${groups[0] ?? ""}`)).status).toBe(204);
-  const { events } = await allEvents(api, before);
+  const { events } = await readAllEvents(api, before);
   expect(events.map((e) => [e.type, e.data.id, e.data.member?.value])).toEqual([
     ...[...groups].sort().map((g) => ["group.member_removed", g, user]),
     ["user.deleted", user, undefined],

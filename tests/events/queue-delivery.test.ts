@@ -11,7 +11,8 @@ import { TableServiceClient } from "@azure/data-tables";
 import { startAzuriteQueue, stopAzurite, freePort } from "../../scripts/azurite";
 import { tenantPartition } from "../../shared/store";
 import { startSweeper } from "../../shared/events/jobs";
-import { type ScimClient, type TestHost, entraUser, startTestHost } from "../support/scim-client";
+import { type TestHost, entraUser, startTestHost } from "../support/scim-client";
+import { readAllEvents } from "../support/events";
 
 let azuriteQueue: ChildProcess | undefined;
 let connectionString: string;
@@ -58,19 +59,6 @@ async function runQueueTrigger(): Promise<{ handled: number; results: unknown[] 
 
 const unsequenced = async (tenant: string) => (await t.service.store.events.pending(tenantPartition(tenant))).count;
 
-async function allEvents(api: ScimClient): Promise<any[]> {
-  const events: any[] = [];
-  let cursor: string | undefined;
-  for (let i = 0; i < 100; i++) {
-    const r = await api.get(`/events?limit=1000${cursor ? `&after=${cursor}` : ""}`);
-    expect(r.status).toBe(200);
-    events.push(...r.body.data);
-    cursor = r.body.cursor;
-    if (!r.body.hasMore) break;
-  }
-  return events;
-}
-
 test("a write leaves one base64 JSON nudge naming its tenant; the queue trigger's handler sequences it before anyone reads", async () => {
   await queue.clearMessages();
   const scim = await t.newTenant();
@@ -86,7 +74,7 @@ test("a write leaves one base64 JSON nudge naming its tenant; the queue trigger'
   expect(results).toEqual([{ tenant: scim.tenant, sequenced: 1, failed: [] }]);
   expect(await unsequenced(scim.tenant)).toBe(0);
 
-  const events = await allEvents(await t.apiClient(scim.tenant, "events"));
+  const events = (await readAllEvents(await t.apiClient(scim.tenant, "events"))).events;
   expect(events.map((e) => [e.type, e.data.id, e.sequence])).toEqual([["user.created", created.body.id, 1]]);
 });
 
@@ -99,7 +87,7 @@ test("a burst of writes is covered by the nudges it leaves: every event is seque
   expect(handled).toBeGreaterThanOrEqual(1);
   expect(handled).toBeLessThanOrEqual(20);
   expect(await unsequenced(scim.tenant)).toBe(0);
-  const events = await allEvents(await t.apiClient(scim.tenant, "events"));
+  const events = (await readAllEvents(await t.apiClient(scim.tenant, "events"))).events;
   expect(events.map((e) => e.sequence)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   expect(new Set(events.map((e) => e.data.id))).toEqual(new Set(writes.map((w) => w.body.id)));
 });
@@ -131,7 +119,7 @@ test("lost nudges are caught by the sweeper: it visits every tenant with credent
 
   for (const [i, scim] of tenants.entries()) {
     expect(await unsequenced(scim.tenant)).toBe(0);
-    const events = await allEvents(await t.apiClient(scim.tenant, "events"));
+    const events = (await readAllEvents(await t.apiClient(scim.tenant, "events"))).events;
     expect(events.map((e) => e.sequence)).toEqual(Array.from({ length: i * 3 + 1 }, (_, k) => k + 1));
   }
 });

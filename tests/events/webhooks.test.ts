@@ -4,7 +4,8 @@
 import { Webhook } from "standardwebhooks";
 import { main } from "../../scripts/webhook-commands";
 import { loopbackCertificate } from "../support/loopback-tls";
-import { type ScimClient, type TestHost, entraUser, patchOp, startTestHost } from "../support/scim-client";
+import { type TestHost, entraUser, patchOp, startTestHost } from "../support/scim-client";
+import { readAllEvents } from "../support/events";
 import { type Receiver, eventually, startReceiver } from "../support/webhook-receiver";
 
 const SCHEDULE = [0, 100, 200, 300]; // 4 attempts
@@ -46,11 +47,6 @@ const verify = (secret: string, r: { headers: Record<string, string>; body: stri
 const ids = (rec: Receiver) => rec.received.map((r) => r.headers["webhook-id"]);
 const show = async (id: string) => JSON.parse((await cli("show", id, "--json")).out);
 
-async function allEvents(api: ScimClient): Promise<any[]> {
-  const r = await api.get("/events?limit=1000");
-  return r.body.data;
-}
-
 test("an SCIM write arrives signed (Standard Webhooks), one event per request, the same event as the Events API's", async () => {
   const scim = await t.newTenant();
   const rec = await receiver();
@@ -67,7 +63,7 @@ test("an SCIM write arrives signed (Standard Webhooks), one event per request, t
   expect(got.headers["webhook-id"]).toBe(payload.id);
   // The same id and body as the Events API's item.
   const api = await t.apiClient(scim.tenant, "events");
-  const listed = (await allEvents(api))[0];
+  const listed = (await readAllEvents(api)).events[0];
   delete listed.data.resource.meta.location; // the Events API knows its host; deliveries carry meta.location only with SCIM_PUBLIC_BASE_URL
   expect(listed).toEqual(payload);
   // A tampered body or a wrong secret fails the package's verification.
@@ -291,7 +287,7 @@ test("every event arrives (order not guaranteed) through a receiver failing a th
   const { secret } = await add(scim.tenant, rec.url, "--allow-private-network");
   for (let i = 0; i < 12; i++) await scim.post("/Users", entraUser());
   const api = await t.apiClient(scim.tenant, "events");
-  const expected = (await allEvents(api)).map((e) => e.id).sort();
+  const expected = (await readAllEvents(api)).events.map((e) => e.id).sort();
   expect(expected).toHaveLength(12);
   const delivered = () => new Set(rec.received.filter((_, n) => n % 3 !== 1).map((r) => r.headers["webhook-id"]));
   await eventually(() => delivered().size === 12, 20_000, "every event");

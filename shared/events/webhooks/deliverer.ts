@@ -14,6 +14,7 @@ import { type ChangeEvent, expandEntry } from "../../scim/events";
 import { CursorExpired, type PendingEvent, type Store, type TenantWebhooks, type WebhookCursor, type WebhookEndpoint, tenantPartition } from "../../store";
 import type { Telemetry } from "../../telemetry";
 import type { Deliverer, DeliveryStatus, DispatchLog, ReplaySelector } from "../dispatcher";
+import { readPositioned } from "../feed";
 import { labelOf } from "./addresses";
 import { type AttemptResult, send } from "./send";
 import { type WebhookSecretStore, signedHeaders, validSecrets } from "./signing";
@@ -408,28 +409,13 @@ export class WebhookDeliverer implements Deliverer {
 
   /** Up to `limit` wanted events after `from`, each with its position; `end` is past the events skipped by the filter too. */
   private async readAfter(tenantKey: string, from: WebhookCursor, limit: number, types: ReadonlySet<string> | undefined) {
-    const pk = tenantPartition(tenantKey);
-    const jobs: Job[] = [];
-    let position = from;
-    for (let examined = 0; examined < 1000;) {
-      const page = await this.o.store.events.read(pk, position, 100);
-      examined += page.entries.length;
-      for (const s of page.entries) {
-        for (const event of expandEntry(s.entry, tenantKey, s.first, this.o.baseUrl)) {
-          if (event.sequence <= position.seq) continue;
-          if (types && !types.has(event.type)) {
-            position = { period: s.period, seq: event.sequence };
-            continue;
-          }
-          if (jobs.length >= limit) return { jobs, end: position, more: true };
-          position = { period: s.period, seq: event.sequence };
-          jobs.push({ event, position });
-        }
-      }
-      position = { period: page.position.period, seq: Math.max(position.seq, page.position.seq) };
-      if (page.entries.length < 100) return { jobs, end: position, more: false };
-    }
-    return { jobs, end: position, more: true };
+    const page = await readPositioned(this.o.store.events, tenantKey, from, {
+      limit,
+      ...(types ? { types } : {}),
+      ...(this.o.baseUrl ? { baseUrl: this.o.baseUrl } : {}),
+    });
+    const jobs: Job[] = page.items;
+    return { jobs, end: page.end, more: !page.atEnd };
   }
 
   /** Per endpoint of the tenant: state, backlog (events after the cursor + retries), oldest undelivered, dead letters. */
