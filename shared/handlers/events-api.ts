@@ -137,20 +137,19 @@ export const snapshot: Handler = async (ctx): Promise<ScimResponse> => {
       next = groups.length < room || !lastGroup ? { c: token.c, p: "members" } : { c: token.c, p: "groups", a: lastGroup.id };
     } else {
       // Memberships of each group in id order: resume inside group `g` after member `a`.
-      const groupId: string | undefined = next.g ?? (await dir.groups.page(undefined, 1))[0]?.id;
-      const group: { id: string } | undefined = groupId === undefined ? undefined : { id: groupId };
-      if (!group) {
+      const groupId: string | undefined = next.g ?? (await dir.groups.idAfter(undefined));
+      if (groupId === undefined) {
         next = undefined;
         break;
       }
-      const members = await dir.groups.membersPage(group.id, next.a, room);
+      const members = await dir.groups.membersPage(groupId, next.a, room);
       const pending = members.some((m) => m.type === "Group") ? await dir.groups.pendingDeletions() : new Set<string>();
-      for (const m of members) if (!pending.has(m.value)) data.push({ object: "membership", group: group.id, member: { value: m.value, type: m.type } });
+      for (const m of members) if (!pending.has(m.value)) data.push({ object: "membership", group: groupId, member: { value: m.value, type: m.type } });
       const lastMember = members[members.length - 1];
-      if (members.length === room && lastMember) next = { c: token.c, p: "members", g: group.id, a: lastMember.value };
+      if (members.length === room && lastMember) next = { c: token.c, p: "members", g: groupId, a: lastMember.value };
       else {
-        const after = (await dir.groups.page(group.id, 1))[0];
-        next = after ? { c: token.c, p: "members", g: after.id } : undefined;
+        const after = await dir.groups.idAfter(groupId);
+        next = after === undefined ? undefined : { c: token.c, p: "members", g: after };
       }
     }
   }

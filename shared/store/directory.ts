@@ -138,6 +138,14 @@ abstract class Resources {
     return out;
   }
 
+  /** 1 round trip, keys only: the first id of this kind after `afterId` (the first of all when absent). */
+  async idAfter(afterId: string | undefined): Promise<string | undefined> {
+    const prefix = this.kind.row;
+    const from = afterId === undefined ? prefix : this.rows.key(this.kind, afterId) + "\u0000";
+    for await (const row of this.p.range(from, rangeEnd(prefix), ["RowKey"], 1)) return keyAfter(row, prefix);
+    return undefined;
+  }
+
   /** ⌈n/1000⌉ round trips: every resource of this kind, streamed. */
   async *scan(): AsyncIterable<StoredEntity> {
     const prefix = this.kind.row;
